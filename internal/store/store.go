@@ -1,0 +1,351 @@
+// Package store is the one implementation of Steward's itsm services, on
+// database/sql, for SQLite (the default, pure Go) and PostgreSQL (pgx).
+//
+// Every exported method is one transaction: it begins, calls unexported
+// helpers that take the *Tx, writes its audit entries and outbox jobs, and
+// commits. Queries are written once with ? placeholders and rebound for
+// PostgreSQL. Times are stored as UTC microseconds since the Unix epoch
+// (BIGINT on both engines) so that they sort and compare identically.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/steward-itsm/steward/internal/itsm"
+)
+
+// Engine names a database engine.
+type Engine string
+
+// Engines.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// Enqueuer writes a job to the outbox inside tx. The jobs package supplies
+// it; the store only calls it.
+type Enqueuer func(ctx context.Context, tx *sql.Tx, job itsm.Job) error
+
+// DB is an open Steward database.
+type DB struct {
+	engine Engine
+	// write serialises SQLite writers on one connection (BEGIN IMMEDIATE),
+	// which avoids SQLITE_BUSY on lock upgrades; read is a pool of
+	// query-only connections. On PostgreSQL both are the same pool.
+	write *sql.DB
+	read  *sql.DB
+	pool  *pgxpool.Pool
+	path  string // SQLite file path
+
+	// Now is the clock; tests replace it. Values are truncated to the
+	// microsecond and converted to UTC.
+	Now func() time.Time
+
+	// Enqueue writes outbox jobs. When nil, a change that would notify
+	// someone fails rather than silently dropping the notification.
+	Enqueue Enqueuer
+
+	// Sessions sets browser session time-outs.
+	Sessions itsm.SessionPolicy
+
+	// Throttle sets the sign-in throttling limits.
+	Throttle ThrottlePolicy
+
+	rebound sync.Map // query text → rebound text (PostgreSQL)
+}
+
+// ThrottlePolicy limits failed sign-ins per account and per address within
+// a sliding window.
+type ThrottlePolicy struct {
+	Window     time.Duration
+	PerAccount int
+	PerAddress int
+}
+
+// DefaultThrottle allows 5 failures per account and 20 per address in 15 min.
+var DefaultThrottle = ThrottlePolicy{Window: 15 * time.Minute, PerAccount: 5, PerAddress: 20}
+
+// Open opens the database named by dsn: a file path or sqlite://path for
+// SQLite, postgres:// or postgresql:// for PostgreSQL. It does not migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db := &DB{Now: time.Now, Sessions: itsm.DefaultSessionPolicy, Throttle: DefaultThrottle}
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		db.engine = Postgres
+		cfg, err := pgxpool.ParseConfig(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("parse PostgreSQL URL: %w", err)
+		}
+		if cfg.MaxConns < 10 {
+			cfg.MaxConns = 10
+		}
+		pool, err := pgxpool.NewWithConfig(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+		}
+		if err := pool.Ping(ctx); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+		}
+		db.pool = pool
+		db.write = stdlib.OpenDBFromPool(pool)
+		db.read = db.write
+	default:
+		db.engine = SQLite
+		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "file:")
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		if path == "" {
+			return nil, fmt.Errorf("open SQLite: no file path in %q", dsn)
+		}
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("create data directory: %w", err)
+			}
+		}
+		db.path = path
+		base := "file:" + (&url.URL{Path: path}).EscapedPath() +
+			"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+		w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open SQLite %s: %w", path, err)
+		}
+		w.SetMaxOpenConns(1)
+		w.SetConnMaxIdleTime(0)
+		if err := w.PingContext(ctx); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open SQLite %s: %w", path, err)
+		}
+		r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open SQLite %s: %w", path, err)
+		}
+		n := runtime.NumCPU() * 2
+		r.SetMaxOpenConns(n)
+		r.SetMaxIdleConns(n)
+		db.write, db.read = w, r
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	var err error
+	if db.read != nil && db.read != db.write {
+		err = db.read.Close()
+	}
+	if db.write != nil {
+		err = errors.Join(err, db.write.Close())
+	}
+	if db.pool != nil {
+		db.pool.Close()
+	}
+	return err
+}
+
+// Engine returns the engine in use.
+func (db *DB) Engine() Engine { return db.engine }
+
+// SQL returns the writable *sql.DB (for the job queue and health checks).
+func (db *DB) SQL() *sql.DB { return db.write }
+
+// ReadSQL returns the read pool.
+func (db *DB) ReadSQL() *sql.DB { return db.read }
+
+// Pool returns the pgx pool on PostgreSQL, nil on SQLite.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Path returns the SQLite file path, "" on PostgreSQL.
+func (db *DB) Path() string { return db.path }
+
+// Ping checks the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }
+
+// q rebinds ? placeholders to $n for PostgreSQL. Queries never hold a
+// literal question mark.
+func (db *DB) q(query string) string {
+	if db.engine != Postgres {
+		return query
+	}
+	if v, ok := db.rebound.Load(query); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	s := b.String()
+	db.rebound.Store(query, s)
+	return s
+}
+
+// Tx is a transaction with the caller, the instant of the change and helpers
+// that rebind queries.
+type Tx struct {
+	*sql.Tx
+	db    *DB
+	ctx   context.Context
+	now   time.Time
+	actor *itsm.Actor
+}
+
+func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	return tx.Tx.ExecContext(tx.ctx, tx.db.q(query), args...)
+}
+
+func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	return tx.Tx.QueryContext(tx.ctx, tx.db.q(query), args...)
+}
+
+func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
+	return tx.Tx.QueryRowContext(tx.ctx, tx.db.q(query), args...)
+}
+
+// insert runs an INSERT … RETURNING id and returns the id.
+func (tx *Tx) insert(query string, args ...any) (int64, error) {
+	var id int64
+	err := tx.queryRow(query+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// enqueue writes a job to the outbox in this transaction.
+func (tx *Tx) enqueue(job itsm.Job) error {
+	if tx.db.Enqueue == nil {
+		return fmt.Errorf("enqueue %s job: no job queue configured", job.Kind())
+	}
+	if err := tx.db.Enqueue(tx.ctx, tx.Tx, job); err != nil {
+		return fmt.Errorf("enqueue %s job: %w", job.Kind(), err)
+	}
+	return nil
+}
+
+// update runs a write transaction: fn's changes, audit entries and jobs
+// commit together or not at all.
+func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer sqlTx.Rollback()
+	tx := &Tx{Tx: sqlTx, db: db, ctx: ctx, now: db.now(), actor: itsm.ActorFromContext(ctx)}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// view runs a read-only transaction on the read pool.
+func (db *DB) view(ctx context.Context, fn func(tx *Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: db.engine == Postgres}
+	sqlTx, err := db.read.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer sqlTx.Rollback()
+	tx := &Tx{Tx: sqlTx, db: db, ctx: ctx, now: db.now(), actor: itsm.ActorFromContext(ctx)}
+	return fn(tx)
+}
+
+// ts converts a time to stored microseconds.
+func ts(t time.Time) int64 { return t.UTC().UnixMicro() }
+
+// tsp converts an optional time.
+func tsp(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC().UnixMicro()
+}
+
+// fromTS converts stored microseconds to a UTC time.
+func fromTS(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+// fromNullTS converts an optional stored time.
+func fromNullTS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromTS(v.Int64)
+	return &t
+}
+
+// isUniqueViolation reports whether err is a unique-constraint failure on
+// either engine.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505") || strings.Contains(s, "duplicate key value")
+}
+
+// page normalises offset and limit: default 50, at most 500.
+func page(offset, limit int) (int, int) {
+	if offset < 0 {
+		offset = 0
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	if limit > 500 {
+		limit = 500
+	}
+	return offset, limit
+}
+
+// where builds a WHERE clause from conditions joined by AND.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) String() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// likePattern escapes a user's search text for LIKE … ESCAPE '\'.
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + strings.ToLower(r.Replace(s)) + "%"
+}
