@@ -125,6 +125,10 @@ type OrganisationService interface {
 	// UpdateOrganisation returns EINVALID, EFORBIDDEN, ENOTFOUND, ECONFLICT
 	// (stale version).
 	UpdateOrganisation(ctx context.Context, id int64, upd OrganisationUpdate) (*Organisation, error)
+	// FindRegistrableOrganisations lists the active customer organisations
+	// (ID and name only) that a person may ask to join. Anyone may call it:
+	// the programme's customers are public.
+	FindRegistrableOrganisations(ctx context.Context) ([]*Organisation, error)
 }
 
 // HasControl reports whether s holds a control character (other than tab),

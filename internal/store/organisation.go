@@ -185,3 +185,27 @@ func (db *DB) UpdateOrganisation(ctx context.Context, id int64, upd itsm.Organis
 	}
 	return out, err
 }
+
+// FindRegistrableOrganisations lists active customer organisations by name.
+func (db *DB) FindRegistrableOrganisations(ctx context.Context) ([]*itsm.Organisation, error) {
+	var out []*itsm.Organisation
+	err := db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.query(`SELECT id, name FROM organisations WHERE kind = 'customer' AND active = ? ORDER BY lower(name)`, true)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			o := &itsm.Organisation{Kind: itsm.OrgCustomer, Active: true}
+			if err := rows.Scan(&o.ID, &o.Name); err != nil {
+				return err
+			}
+			out = append(out, o)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find registrable organisations: %w", err)
+	}
+	return out, nil
+}
