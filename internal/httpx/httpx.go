@@ -30,7 +30,19 @@ func Chain(h http.Handler, mw ...Middleware) http.Handler {
 
 type ctxKey int
 
-const requestIDKey ctxKey = iota
+const (
+	requestIDKey ctxKey = iota
+	routeKey
+)
+
+// NoteRoute records the matched ServeMux pattern of an inner route table so
+// that Observe can label metrics with it; surfaces call it from the adapter
+// that runs every route's handler.
+func NoteRoute(r *http.Request) {
+	if p, ok := r.Context().Value(routeKey).(*string); ok && r.Pattern != "" {
+		*p = r.Pattern
+	}
+}
 
 // RequestID returns the request's ID, set by WithRequestID.
 func RequestID(ctx context.Context) string {
@@ -115,6 +127,8 @@ func Observe(log *slog.Logger, m *Metrics) Middleware {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			sw := &statusWriter{ResponseWriter: w}
+			var route string
+			r = r.WithContext(context.WithValue(r.Context(), routeKey, &route))
 			defer func() {
 				if p := recover(); p != nil {
 					log.Error("panic", "request_id", RequestID(r.Context()), "panic", p, "stack", string(debug.Stack()))
@@ -123,7 +137,9 @@ func Observe(log *slog.Logger, m *Metrics) Middleware {
 					}
 				}
 				d := time.Since(start)
-				route := r.Pattern
+				if route == "" {
+					route = r.Pattern
+				}
 				if route == "" {
 					route = "unmatched"
 				}

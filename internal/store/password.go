@@ -75,3 +75,6 @@ func tokenHash(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
 }
+
+// NewPassword returns a random password for an operator to hand over.
+func NewPassword() string { return randomToken(15) }

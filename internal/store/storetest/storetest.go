@@ -179,3 +179,6 @@ func Ctx(a *itsm.Actor) context.Context {
 
 // System returns a context acting as the system.
 func System() context.Context { return Ctx(itsm.SystemActor("test")) }
+
+// DiscardJobs is an Enqueuer for tests that do not look at the outbox.
+func DiscardJobs(ctx context.Context, tx *sql.Tx, job itsm.Job) error { return nil }

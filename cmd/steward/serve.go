@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/steward-itsm/steward/internal/jobs"
+	"github.com/steward-itsm/steward/internal/notify"
+	"github.com/steward-itsm/steward/internal/server"
+	"github.com/steward-itsm/steward/internal/store"
+)
+
+// migrateJobs applies the job queue's own migrations.
+func migrateJobs(ctx context.Context, db *store.DB) error {
+	return jobs.Migrate(ctx, string(db.Engine()), db.SQL(), db.Pool())
+}
+
+func cmdServe(ctx context.Context, args []string, e env) error {
+	var c config
+	fs := newFlags("serve", e)
+	bindServe(fs, &c)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log, err := c.logger(e.stderr)
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	db, err := openDB(ctx, &c)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	if c.Demo {
+		accounts, err := db.SeedDemo(ctx)
+		switch {
+		case err == nil:
+			printDemoAccounts(e, accounts)
+		case strings.Contains(describe(err), "already holds data"):
+			fmt.Fprintln(e.stdout, "The database already holds data, so no demonstration data was added; sign in with the accounts printed when it was first seeded.")
+		default:
+			return err
+		}
+	}
+
+	var mailer notify.Mailer = notify.LogMailer{Logger: log}
+	if c.SMTP != "" {
+		sc, err := notify.ParseSMTPURL(c.SMTP)
+		if err != nil {
+			return fmt.Errorf("--smtp: %w", err)
+		}
+		if sc.From == "" {
+			sc.From = c.SMTPFrom
+		}
+		mailer = notify.NewSMTP(sc)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.SQL(), "write"))
+	if db.ReadSQL() != db.SQL() {
+		reg.MustRegister(collectors.NewDBStatsCollector(db.ReadSQL(), "read"))
+	}
+
+	q, err := jobs.New(jobs.Config{
+		Engine: string(db.Engine()), DB: db.SQL(), Pool: db.Pool(), Mailer: mailer, Logger: log,
+		Periodic: []jobs.Periodic{{Kind: "session_cleanup", Every: 10 * time.Minute, Run: func(ctx context.Context) error {
+			_, err := db.DeleteExpiredSessions(ctx)
+			return err
+		}}},
+	})
+	if err != nil {
+		return err
+	}
+	db.Enqueue = q.Enqueue
+	reg.MustRegister(q.Collector())
+	if err := q.Start(ctx); err != nil {
+		return err
+	}
+
+	h, err := server.New(server.Config{
+		Services: db.Services(), Logger: log, Registry: reg, Version: version,
+		SecureCookies: strings.HasPrefix(c.baseURL(), "https://"),
+		Ready: func(ctx context.Context) error {
+			if err := db.Ping(ctx); err != nil {
+				return fmt.Errorf("database: %w", err)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Listen, err)
+	}
+	if c.BaseURL == "" {
+		c.Listen = ln.Addr().String()
+	}
+	log.Info("steward started", "version", version, "engine", db.Engine(), "database", redactDSN(c.dsn()), "listen", ln.Addr().String(), "startup_ms", time.Since(started).Milliseconds())
+	fmt.Fprintf(e.stdout, "Steward is running at %s/ (press Ctrl+C to stop)\n", c.baseURL())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests and jobs")
+	sctx, cancel := context.WithTimeout(context.Background(), c.Shutdown)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if qerr := q.Stop(sctx); qerr != nil {
+		err = errors.Join(err, qerr)
+	}
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func printDemoAccounts(e env, accounts []store.DemoAccount) {
+	fmt.Fprintln(e.stdout, "Demonstration data added. These sign-ins are shown once; every password is random:")
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  ROLE\tEMAIL\tPASSWORD\tORGANISATION")
+	for _, a := range accounts {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Role.Label(), a.Email, a.Password, a.Organisation)
+	}
+	tw.Flush()
+	fmt.Fprintln(e.stdout)
+	_ = os.Stdout.Sync()
+}

@@ -1,0 +1,95 @@
+// Package server composes Steward's HTTP surfaces into one handler: the web
+// pages for people at /, the JSON API at /api/, Prometheus metrics at
+// /metrics, and the health probes, all behind the shared middleware.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/steward-itsm/steward/internal/api"
+	"github.com/steward-itsm/steward/internal/httpx"
+	"github.com/steward-itsm/steward/internal/itsm"
+	"github.com/steward-itsm/steward/internal/web"
+)
+
+// MaxBody is the largest request body accepted anywhere (1 MiB).
+const MaxBody = 1 << 20
+
+// Config wires the surfaces.
+type Config struct {
+	Services itsm.Services
+	Logger   *slog.Logger
+	// Registry receives the HTTP metrics and is served at /metrics.
+	Registry *prometheus.Registry
+	// Ready reports whether the node can serve: the database answers and
+	// the job queue runs. /readyz returns 503 while it fails.
+	Ready func(ctx context.Context) error
+	// SecureCookies marks cookies Secure (set when served over HTTPS).
+	SecureCookies bool
+	Version       string
+}
+
+// New returns the composed handler.
+func New(cfg Config) (http.Handler, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	w, err := web.New(web.Config{Services: cfg.Services, Logger: cfg.Logger, SecureCookies: cfg.SecureCookies, Version: cfg.Version})
+	if err != nil {
+		return nil, err
+	}
+	a, err := api.New(api.Config{Services: cfg.Services, Logger: cfg.Logger, Version: cfg.Version})
+	if err != nil {
+		return nil, err
+	}
+	metrics := httpx.NewMetrics(cfg.Registry)
+	mux := http.NewServeMux()
+	mux.Handle("/api/", a.Handler())
+	mux.Handle("/", w.Handler())
+	mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": cfg.Version})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if cfg.Ready != nil {
+			if err := cfg.Ready(ctx); err != nil {
+				cfg.Logger.Warn("not ready", "err", err)
+				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
+				return
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	tooLarge := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		msg := "The request is too large: the limit is 1 MB."
+		if len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/api/" {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"error": map[string]any{"code": itsm.ETOOLARGE, "message": msg}})
+			return
+		}
+		http.Error(w, msg, http.StatusRequestEntityTooLarge)
+	})
+	return httpx.Chain(mux,
+		httpx.WithRequestID,
+		httpx.Observe(cfg.Logger, metrics),
+		httpx.SecurityHeaders,
+		httpx.LimitBody(MaxBody, tooLarge),
+	), nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
