@@ -67,7 +67,8 @@ type DB struct {
 	// Throttle sets the sign-in throttling limits.
 	Throttle ThrottlePolicy
 
-	rebound sync.Map // query text → rebound text (PostgreSQL)
+	rebound  sync.Map // query text → rebound text (PostgreSQL)
+	policies sync.Map // agreement ID → sla.Policy
 }
 
 // ThrottlePolicy limits failed sign-ins per account and per address within

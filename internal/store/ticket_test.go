@@ -1,0 +1,169 @@
+package store_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/steward-itsm/steward/internal/itsm"
+	"github.com/steward-itsm/steward/internal/store"
+	"github.com/steward-itsm/steward/internal/store/storetest"
+)
+
+func mustAgreement(t *testing.T, db *store.DB, f *storetest.Fixture) *itsm.ServiceAgreement {
+	t.Helper()
+	ag := &itsm.ServiceAgreement{Name: "Help desk agreement", ProviderID: f.Provider.ID, EffectiveFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		Calendar: itsm.OfficeHoursSpec(), Targets: itsm.DefaultTargets()}
+	if err := db.CreateAgreement(storetest.As(f.Manager), ag); err != nil {
+		t.Fatal(err)
+	}
+	return ag
+}
+
+func TestTicketLifecycleAndSLA(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := storetest.MustSeed(t, db)
+		mustAgreement(t, db, f)
+		clock := storetest.ClockOf(db) // Monday 2 March 2026, 09:00 GMT
+		cust := storetest.As(f.CustomerUserA)
+		tk, err := db.CreateTicket(cust, itsm.NewTicket{Title: "Cannot approve orders", Description: "The approve button does nothing.", Impact: itsm.Medium, Urgency: itsm.Medium})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tk.Ref != "INC-000001" || tk.Priority != "P3" || tk.OrgID != f.CustomerA.ID || tk.Status != itsm.StatusNew {
+			t.Fatalf("ticket: %+v", tk)
+		}
+		if want := time.Date(2026, 3, 2, 13, 0, 0, 0, time.UTC); tk.ResponseDue == nil || !tk.ResponseDue.Equal(want) {
+			t.Fatalf("response due %v, want %v", tk.ResponseDue, want)
+		}
+		// Customer B cannot see it; the provider cannot until escalated.
+		if _, err := db.FindTicketByID(storetest.As(f.CustomerUserB), tk.ID); itsm.ErrorCode(err) != itsm.ENOTFOUND {
+			t.Fatalf("customer B read A's ticket: %v", err)
+		}
+		if _, err := db.FindTicketByID(storetest.As(f.ProviderAgent), tk.ID); itsm.ErrorCode(err) != itsm.ENOTFOUND {
+			t.Fatalf("provider read an unescalated ticket: %v", err)
+		}
+		if _, total, _ := db.FindTickets(storetest.As(f.CustomerUserB), itsm.TicketFilter{}); total != 0 {
+			t.Fatalf("customer B lists %d tickets", total)
+		}
+		// The customer cannot change status or priority.
+		st := itsm.StatusResolved
+		if _, err := db.UpdateTicket(cust, tk.ID, itsm.TicketUpdate{Status: &st, Version: tk.Version}); itsm.ErrorCode(err) != itsm.EFORBIDDEN {
+			t.Fatalf("customer resolved: %v", err)
+		}
+		// An agent assigns and replies an hour later: response met.
+		clock.Advance(time.Hour)
+		agent := storetest.As(f.Agent)
+		aid := f.Agent.ID
+		tk, err = db.UpdateTicket(agent, tk.ID, itsm.TicketUpdate{AssigneeID: &aid, Version: tk.Version})
+		if err != nil || tk.Status != itsm.StatusAssigned {
+			t.Fatalf("assign: %v %+v", err, tk)
+		}
+		if _, err := db.AddComment(agent, tk.ID, itsm.Comment{Body: "Looking into it."}); err != nil {
+			t.Fatal(err)
+		}
+		tk, _ = db.FindTicketByID(agent, tk.ID)
+		if tk.ResponseMetAt == nil || !tk.ResponseMetAt.Equal(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)) || tk.ResponseBreached {
+			t.Fatalf("response met: %+v", tk)
+		}
+		// Pending the customer pauses resolution; a customer reply resumes.
+		pc := itsm.StatusPendingCustomer
+		if tk, err = db.UpdateTicket(agent, tk.ID, itsm.TicketUpdate{Status: &pc, Version: tk.Version}); err != nil {
+			t.Fatal(err)
+		}
+		due := *tk.ResolutionDue
+		clock.Advance(2 * time.Hour)
+		if _, err := db.AddComment(cust, tk.ID, itsm.Comment{Body: "Here is a screenshot."}); err != nil {
+			t.Fatal(err)
+		}
+		tk, _ = db.FindTicketByID(agent, tk.ID)
+		// Two business hours of pause push Wednesday 17:00 to Thursday 11:00.
+		if want := time.Date(2026, 3, 5, 11, 0, 0, 0, time.UTC); tk.Status != itsm.StatusInProgress || !tk.ResolutionDue.Equal(want) || !due.Equal(time.Date(2026, 3, 4, 17, 0, 0, 0, time.UTC)) {
+			t.Fatalf("after customer reply: status %s due %v (was %v)", tk.Status, tk.ResolutionDue, due)
+		}
+		// Customers do not see internal notes.
+		if _, err := db.AddComment(cust, tk.ID, itsm.Comment{Body: "x", Internal: true}); itsm.ErrorCode(err) != itsm.EFORBIDDEN {
+			t.Fatalf("customer internal note: %v", err)
+		}
+		if _, err := db.AddComment(agent, tk.ID, itsm.Comment{Body: "Provider bug suspected", Internal: true}); err != nil {
+			t.Fatal(err)
+		}
+		evs, _ := db.TicketEvents(cust, tk.ID)
+		for _, e := range evs {
+			if !e.Public {
+				t.Fatalf("customer sees internal event %+v", e)
+			}
+		}
+		// Escalate to the provider: now they see it.
+		pid := f.Provider.ID
+		if tk, err = db.UpdateTicket(agent, tk.ID, itsm.TicketUpdate{ProviderID: &pid, Version: tk.Version}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.FindTicketByID(storetest.As(f.ProviderAgent), tk.ID); err != nil {
+			t.Fatalf("provider cannot see escalated ticket: %v", err)
+		}
+		// Resolving needs a note; an illegal move is refused with a reason.
+		if _, err := db.UpdateTicket(agent, tk.ID, itsm.TicketUpdate{Status: &st, Version: tk.Version}); itsm.ErrorCode(err) != itsm.EINVALID {
+			t.Fatalf("resolve without note: %v", err)
+		}
+		cl := itsm.StatusClosed
+		if _, err := db.UpdateTicket(agent, tk.ID, itsm.TicketUpdate{Status: &cl, Version: tk.Version}); itsm.ErrorCode(err) != itsm.EINVALID {
+			t.Fatalf("close from in progress: %v", err)
+		}
+		if tk, err = db.UpdateTicket(storetest.As(f.ProviderAgent), tk.ID, itsm.TicketUpdate{Status: &st, Note: "Fixed in patch 4.2.1", Version: tk.Version}); err != nil {
+			t.Fatal(err)
+		}
+		if tk.ResolvedAt == nil || tk.Status != itsm.StatusResolved {
+			t.Fatalf("resolved: %+v", tk)
+		}
+		// Stale versions are refused.
+		if _, err := db.UpdateTicket(agent, tk.ID, itsm.TicketUpdate{Status: &cl, Version: tk.Version - 1}); itsm.ErrorCode(err) != itsm.ECONFLICT {
+			t.Fatalf("stale: %v", err)
+		}
+		// The customer re-opens within the window.
+		if tk, err = db.ReopenTicket(cust, tk.ID, "Still failing for our finance team", tk.Version); err != nil || tk.Status != itsm.StatusInProgress {
+			t.Fatalf("reopen: %v %+v", err, tk)
+		}
+		// Search finds it by words and by reference.
+		q := "approve"
+		if _, total, err := db.FindTickets(agent, itsm.TicketFilter{Query: &q}); err != nil || total != 1 {
+			t.Fatalf("search: %d %v", total, err)
+		}
+		q = "INC-000001"
+		if _, total, err := db.FindTickets(agent, itsm.TicketFilter{Query: &q}); err != nil || total != 1 {
+			t.Fatalf("search by ref: %d %v", total, err)
+		}
+		q = `"; DROP TABLE tickets; --`
+		if _, _, err := db.FindTickets(agent, itsm.TicketFilter{Query: &q}); err != nil {
+			t.Fatalf("search with metacharacters: %v", err)
+		}
+	})
+}
+
+func TestSLAAlertsFireOnce(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := storetest.MustSeed(t, db)
+		mustAgreement(t, db, f)
+		clock := storetest.ClockOf(db)
+		tk, err := db.CreateTicket(storetest.As(f.Agent), itsm.NewTicket{OrgID: f.CustomerA.ID, RequesterID: f.CustomerUserA.ID, Title: "Outage", Description: "Site down", Impact: itsm.High, Urgency: itsm.High})
+		if err != nil || tk.Priority != "P1" {
+			t.Fatalf("create: %v %+v", err, tk)
+		}
+		// P1: response 30m. At 23 minutes the 75 % warning has fired.
+		clock.Advance(23 * time.Minute)
+		n, err := db.FireSLAAlerts(storetest.System())
+		if err != nil || n != 1 {
+			t.Fatalf("first run fired %d, %v", n, err)
+		}
+		if n, _ := db.FireSLAAlerts(storetest.System()); n != 0 {
+			t.Fatalf("second run fired %d again", n)
+		}
+		clock.Advance(10 * time.Minute) // past 90 % and the breach
+		if n, _ := db.FireSLAAlerts(storetest.System()); n != 2 {
+			t.Fatalf("after breach fired %d, want 2 (90%% and breach)", n)
+		}
+		tk, _ = db.FindTicketByID(storetest.As(f.Agent), tk.ID)
+		if !tk.ResponseBreached {
+			t.Fatal("response not marked breached")
+		}
+	})
+}
