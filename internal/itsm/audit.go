@@ -75,6 +75,10 @@ type Services struct {
 	Users         UserService
 	Auth          AuthService
 	Audit         AuditService
+	Tickets       TicketService
+	Agreements    AgreementService
+	Problems      ProblemService
+	Escalations   EscalationService
 }
 
 // ChainProblem is one place where the audit chain does not verify.

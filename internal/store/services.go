@@ -7,9 +7,13 @@ var (
 	_ itsm.UserService         = (*DB)(nil)
 	_ itsm.AuthService         = (*DB)(nil)
 	_ itsm.AuditService        = (*DB)(nil)
+	_ itsm.TicketService       = (*DB)(nil)
+	_ itsm.AgreementService    = (*DB)(nil)
+	_ itsm.ProblemService      = (*DB)(nil)
+	_ itsm.EscalationService   = (*DB)(nil)
 )
 
 // Services returns the domain services backed by db.
 func (db *DB) Services() itsm.Services {
-	return itsm.Services{Organisations: db, Users: db, Auth: db, Audit: db}
+	return itsm.Services{Organisations: db, Users: db, Auth: db, Audit: db, Tickets: db, Agreements: db, Problems: db, Escalations: db}
 }
