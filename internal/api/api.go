@@ -1,0 +1,259 @@
+// Package api is Steward's JSON REST API and its OpenAPI document.
+//
+// Every route is in one table (routes). Handlers parse the request, call one
+// itsm service and write JSON, or return an error; one adapter (serve)
+// authenticates the caller, runs the handler and maps any error to a status
+// and the one error shape:
+//
+//	{"error":{"code":"invalid","message":"A whole sentence.","fields":{"email":"…"}}}
+//
+// Callers authenticate with an API token (Authorization: Bearer stw_…) and
+// nothing else: no cookies are read, so the API has no CSRF surface, and
+// identity headers such as X-Remote-User or X-Forwarded-For are ignored.
+//
+// Records carry a version. A PATCH (and a registration decision) must send
+// the version it last read in its body; a stale one is refused with 409.
+// Responses holding one record send it as a weak ETag, W/"<version>".
+package api
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/steward-itsm/steward/internal/httpx"
+	"github.com/steward-itsm/steward/internal/itsm"
+)
+
+// DefaultMaxBody is the largest request body read when Config.MaxBody is 0.
+const DefaultMaxBody = 1 << 20
+
+// Config is what the API needs from the program that serves it.
+type Config struct {
+	// Services are the domain services; every one must be set.
+	Services itsm.Services
+	// Logger receives unexpected errors, with the request ID. Nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// Version is Steward's build version, shown as the OpenAPI document's
+	// info.version. Empty leaves the document's own version.
+	Version string
+	// MaxBody caps the request bodies the API reads, in bytes, so that the
+	// handler is safe even where no outer limit is applied. 0 means
+	// DefaultMaxBody. Larger bodies are refused with 413.
+	MaxBody int64
+}
+
+// API serves the JSON API. Make one with New.
+type API struct {
+	svc     itsm.Services
+	log     *slog.Logger
+	maxBody int64
+	mux     *http.ServeMux
+	routes  []route
+	openapi []byte // the served OpenAPI document
+}
+
+// access says who may call a route.
+type access int
+
+const (
+	// public routes read no credentials at all (the OpenAPI document).
+	public access = iota
+	// anonymousOnly routes are for people without an account (self-
+	// registration): no token is needed, and a signed-in caller is refused.
+	anonymousOnly
+	// signedIn routes need a valid token. Routes that touch only the
+	// caller's own credentials are signedIn, so that auditors too can
+	// manage their tokens and password; the services refuse anything else.
+	signedIn
+	// changes routes change records: they need a token and refuse
+	// read-only callers (auditors) before the service is called.
+	changes
+)
+
+// route is one line of the route table.
+type route struct {
+	pattern string // ServeMux pattern with method, e.g. "GET /api/v1/users/{id}"
+	object  string // what the route is about, for refused-access audit entries
+	access  access
+	handle  func(w http.ResponseWriter, r *http.Request) error
+}
+
+// New checks cfg and builds the API.
+func New(cfg Config) (*API, error) {
+	s := cfg.Services
+	if s.Organisations == nil || s.Users == nil || s.Auth == nil || s.Audit == nil {
+		return nil, errors.New("api: Config.Services needs Organisations, Users, Auth and Audit")
+	}
+	a := &API{svc: s, log: cfg.Logger, maxBody: cfg.MaxBody, mux: http.NewServeMux()}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	if a.maxBody <= 0 {
+		a.maxBody = DefaultMaxBody
+	}
+	doc, err := openAPIDocument(cfg.Version)
+	if err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
+	a.openapi = doc
+	a.routes = a.routeTable()
+	for _, rt := range a.routes {
+		a.mux.Handle(rt.pattern, a.serve(rt))
+	}
+	return a, nil
+}
+
+// routeTable is every route the API serves. The OpenAPI document lists
+// exactly these; TestOpenAPIMatchesRouteTable keeps the two in step.
+func (a *API) routeTable() []route {
+	return []route{
+		{"GET /api/openapi.json", "openapi", public, a.getOpenAPI},
+
+		{"GET /api/v1/me", "user", signedIn, a.getMe},
+
+		{"GET /api/v1/organisations", "organisation", signedIn, a.listOrganisations},
+		{"POST /api/v1/organisations", "organisation", changes, a.createOrganisation},
+		{"GET /api/v1/organisations/{id}", "organisation", signedIn, a.getOrganisation},
+		{"PATCH /api/v1/organisations/{id}", "organisation", changes, a.updateOrganisation},
+
+		{"GET /api/v1/users", "user", signedIn, a.listUsers},
+		{"POST /api/v1/users", "user", changes, a.createUser},
+		{"GET /api/v1/users/{id}", "user", signedIn, a.getUser},
+		{"PATCH /api/v1/users/{id}", "user", changes, a.updateUser},
+		{"PUT /api/v1/users/{id}/password", "user", signedIn, a.setPassword},
+
+		{"GET /api/v1/registrations", "registration", signedIn, a.listRegistrations},
+		{"POST /api/v1/registrations", "registration", anonymousOnly, a.register},
+		{"POST /api/v1/registrations/{id}/approve", "registration", changes, a.approveRegistration},
+		{"POST /api/v1/registrations/{id}/reject", "registration", changes, a.rejectRegistration},
+
+		{"GET /api/v1/tokens", "api_token", signedIn, a.listTokens},
+		{"POST /api/v1/tokens", "api_token", signedIn, a.createToken},
+		{"DELETE /api/v1/tokens/{id}", "api_token", signedIn, a.revokeToken},
+
+		{"GET /api/v1/audit", "audit_entry", signedIn, a.listAudit},
+		{"GET /api/v1/audit/{id}", "audit_entry", signedIn, a.getAudit},
+	}
+}
+
+// Handler returns the API's handler, to be mounted at "/api/" of the
+// top-level mux behind the shared middleware.
+func (a *API) Handler() http.Handler { return a }
+
+// ServeHTTP routes the request, answering unknown paths with 404 and known
+// paths with the wrong method with 405 and Allow, both in the error shape.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	// ServeMux would answer an unclean path (//, /./, /../) with an HTML
+	// redirect; the API has no such addresses.
+	clean := isClean(r.URL.Path)
+	if _, pattern := a.mux.Handler(r); pattern != "" && clean {
+		a.mux.ServeHTTP(w, r)
+		return
+	}
+	if allow := a.allowed(r); len(allow) > 0 && clean {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		a.fail(w, r, "", &itsm.Error{Code: codeMethodNotAllowed,
+			Message: fmt.Sprintf("This resource does not accept %s; it accepts %s.", r.Method, strings.Join(allow, ", "))})
+		return
+	}
+	a.fail(w, r, "", itsm.Errorf(itsm.ENOTFOUND, "There is no API resource at this address. See /api/openapi.json for the ones there are."))
+}
+
+// isClean reports whether p is already in the form ServeMux routes.
+func isClean(p string) bool {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
+}
+
+// allowed returns the methods the route table serves at r's path.
+func (a *API) allowed(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := &http.Request{Method: m, Host: r.Host, URL: &url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath}}
+		if _, pattern := a.mux.Handler(probe); pattern != "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// serve is the one adapter every route runs through: it resolves the
+// caller, enforces the route's access, runs the handler and turns its error
+// into a response.
+func (a *API) serve(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpx.NoteRoute(r)
+		if rt.access == public {
+			if err := rt.handle(w, r); err != nil {
+				a.fail(w, r, rt.object, err)
+			}
+			return
+		}
+		actor, err := a.authenticate(r)
+		r = r.WithContext(itsm.NewContextWithActor(r.Context(), actor))
+		if err == nil {
+			err = a.authorise(rt, actor)
+		}
+		if err == nil {
+			err = rt.handle(w, r)
+		}
+		if err != nil {
+			a.fail(w, r, rt.object, err)
+		}
+	})
+}
+
+// authorise applies the route's access rule before the handler runs; the
+// services apply the finer rules (which organisation, which role).
+func (a *API) authorise(rt route, actor *itsm.Actor) error {
+	switch rt.access {
+	case anonymousOnly:
+		if actor.SignedIn() {
+			return itsm.Errorf(itsm.EFORBIDDEN, "Registration is for people without an account. To add someone, create a user with POST /api/v1/users.")
+		}
+	case signedIn, changes:
+		if !actor.SignedIn() {
+			return errNoToken
+		}
+		if rt.access == changes && actor.ReadOnly() {
+			return itsm.Errorf(itsm.EFORBIDDEN, "Auditors can read everything but change nothing.")
+		}
+	}
+	return nil
+}
+
+var errNoToken = itsm.Errorf(itsm.EUNAUTHORIZED, "Send an API token in the Authorization header: Authorization: Bearer <token>.")
+
+// authenticate resolves the bearer token, if any, to an actor carrying the
+// caller's address and request ID. Without a token the caller is anonymous;
+// a token that is sent but not valid is an error, never a silent downgrade.
+func (a *API) authenticate(r *http.Request) (*itsm.Actor, error) {
+	ip, reqID := httpx.ClientIP(r), httpx.RequestID(r.Context())
+	anon := itsm.Anonymous(ip)
+	anon.RequestID = reqID
+	values := r.Header.Values("Authorization")
+	if len(values) == 0 {
+		return anon, nil
+	}
+	scheme, secret, ok := strings.Cut(values[0], " ")
+	secret = strings.TrimSpace(secret)
+	if len(values) > 1 || !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
+		return anon, errNoToken
+	}
+	actor, err := a.svc.Auth.TokenActor(itsm.NewContextWithActor(r.Context(), anon), secret)
+	if err != nil {
+		return anon, err
+	}
+	actor.IP, actor.RequestID = ip, reqID
+	return actor, nil
+}
