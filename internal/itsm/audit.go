@@ -79,6 +79,8 @@ type Services struct {
 	Agreements    AgreementService
 	Problems      ProblemService
 	Escalations   EscalationService
+	Attachments   AttachmentService
+	Relations     TicketRelations
 }
 
 // ChainProblem is one place where the audit chain does not verify.

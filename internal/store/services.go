@@ -11,9 +11,11 @@ var (
 	_ itsm.AgreementService    = (*DB)(nil)
 	_ itsm.ProblemService      = (*DB)(nil)
 	_ itsm.EscalationService   = (*DB)(nil)
+	_ itsm.AttachmentService   = (*DB)(nil)
+	_ itsm.TicketRelations     = (*DB)(nil)
 )
 
 // Services returns the domain services backed by db.
 func (db *DB) Services() itsm.Services {
-	return itsm.Services{Organisations: db, Users: db, Auth: db, Audit: db, Tickets: db, Agreements: db, Problems: db, Escalations: db}
+	return itsm.Services{Organisations: db, Users: db, Auth: db, Audit: db, Tickets: db, Agreements: db, Problems: db, Escalations: db, Attachments: db, Relations: db}
 }
