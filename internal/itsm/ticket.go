@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/steward-itsm/steward/internal/sla"
 )
 
 // TicketType distinguishes incidents (something is broken) from requests
@@ -343,4 +345,7 @@ type TicketService interface {
 	UpdateTicket(ctx context.Context, id int64, upd TicketUpdate) (*Ticket, error)
 	// ReopenTicket re-opens a resolved ticket within the reopen window.
 	ReopenTicket(ctx context.Context, id int64, reason string, version int64) (*Ticket, error)
+	// TicketSLA evaluates the ticket's SLA clocks now from its history, for
+	// the timeline view; nil when the ticket has no service agreement.
+	TicketSLA(ctx context.Context, id int64) (*sla.Result, error)
 }
