@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // zone data in the binary, for servers without /usr/share/zoneinfo
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -28,6 +29,9 @@ Commands:
                             manage people
   token add|revoke          manage API tokens
   verify                    check the audit log's hash chain
+  sla simulate FILE.json    what-if SLA simulation (same JSON as the API)
+  sla holidays              list a holiday set's bank holidays for a year
+  import servicenow FILE    import a ServiceNow incident export (CSV or zip)
   version                   print the version
 
 Run "steward COMMAND -h" for a command's flags. Every flag has a STEWARD_*
@@ -71,6 +75,10 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdToken(ctx, args[1:], e)
 	case "verify":
 		err = cmdVerify(ctx, args[1:], e)
+	case "sla":
+		err = cmdSLA(ctx, args[1:], e)
+	case "import":
+		err = cmdImport(ctx, args[1:], e)
 	case "version", "-v", "--version":
 		fmt.Fprintf(e.stdout, "steward %s\n", version)
 	case "help", "-h", "--help":

@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 )
@@ -57,6 +58,8 @@ func (d Date) AddDays(n int) Date {
 
 // Before reports whether d is earlier than e.
 func (d Date) Before(e Date) bool { return d.dayNumber() < e.dayNumber() }
+
+func compareDates(a, b Date) int { return cmp.Compare(a.dayNumber(), b.dayNumber()) }
 
 // dayNumber returns the number of days since 1970-01-01 (negative before it).
 //

@@ -1,0 +1,61 @@
+package sla
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// govUKFeed is the shape of https://www.gov.uk/bank-holidays.json.
+type govUKFeed map[string]struct {
+	Division string `json:"division"`
+	Events   []struct {
+		Title   string `json:"title"`
+		Date    string `json:"date"`
+		Notes   string `json:"notes"`
+		Bunting bool   `json:"bunting"`
+	} `json:"events"`
+}
+
+// ParseGovUKBankHolidays reads gov.uk's bank-holidays.json and returns each
+// division's holidays ("england-and-wales", "scotland", "northern-ireland")
+// in date order, in the same form as HolidaySet: typographic apostrophes
+// become plain ones, and events noted "Substitute day" are marked Substitute
+// with " (substitute day)" appended to the name. That lets a published list
+// be compared with, or used instead of, the computed rules.
+//
+// Unknown fields are ignored, because the feed belongs to gov.uk and may
+// grow; a missing or malformed date is an error.
+func ParseGovUKBankHolidays(r io.Reader) (map[string][]Holiday, error) {
+	var feed govUKFeed
+	if err := json.NewDecoder(r).Decode(&feed); err != nil {
+		return nil, fmt.Errorf("read gov.uk bank holidays: %w", err)
+	}
+	out := make(map[string][]Holiday, len(feed))
+	for division, d := range feed {
+		hs := make([]Holiday, 0, len(d.Events))
+		for i, ev := range d.Events {
+			date, err := ParseDate(ev.Date)
+			if err != nil {
+				return nil, fmt.Errorf("read gov.uk bank holidays: %s.events[%d].date: %v", division, i, err)
+			}
+			name := strings.TrimSpace(strings.ReplaceAll(ev.Title, "\u2019", "'"))
+			if name == "" {
+				return nil, fmt.Errorf("read gov.uk bank holidays: %s.events[%d].title: missing", division, i)
+			}
+			h := Holiday{Date: date, Name: name}
+			if strings.Contains(strings.ToLower(ev.Notes), "substitute") {
+				h.Substitute = true
+				if !strings.HasSuffix(h.Name, substituteSuffix) {
+					h.Name += substituteSuffix
+				}
+			}
+			hs = append(hs, h)
+		}
+		slices.SortStableFunc(hs, func(a, b Holiday) int { return compareDates(a.Date, b.Date) })
+		out[division] = hs
+	}
+	return out, nil
+}
