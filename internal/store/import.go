@@ -70,32 +70,29 @@ func (db *DB) ImportTickets(ctx context.Context, orgID int64, tickets []itsm.Imp
 				res.Skipped = append(res.Skipped, itsm.ImportSkip{ExternalRef: t.ExternalRef, Reason: fmt.Sprintf("%s was created at %s, which is in the future.", t.ExternalRef, t.CreatedAt.UTC().Format(time.RFC3339))})
 				continue
 			}
+			s, ok := stored[t.ExternalRef]
+			if ok && s.orgID != orgID {
+				res.Skipped = append(res.Skipped, itsm.ImportSkip{ExternalRef: t.ExternalRef, Reason: fmt.Sprintf("%s was imported for another organisation as %s; it was left alone.", t.ExternalRef, s.ref)})
+				continue
+			}
 			r := importRow{t: t, hash: t.ContentHash()}
+			if ok && s.hash == r.hash {
+				res.Unchanged++
+				continue
+			}
 			if ag := itsm.AgreementInForce(agreements, orgID, t.CreatedAt); ag != nil {
 				r.agreement = &ag.ID
 			} else {
 				res.WithoutAgreement++
 			}
-			s, ok := stored[t.ExternalRef]
-			switch {
-			case !ok:
+			if !ok {
 				fresh = append(fresh, r)
-			case s.orgID != orgID:
-				if r.agreement == nil {
-					res.WithoutAgreement--
-				}
-				res.Skipped = append(res.Skipped, itsm.ImportSkip{ExternalRef: t.ExternalRef, Reason: fmt.Sprintf("%s was imported for another organisation as %s; it was left alone.", t.ExternalRef, s.ref)})
-			case s.hash == r.hash:
-				if r.agreement == nil {
-					res.WithoutAgreement--
-				}
-				res.Unchanged++
-			default:
-				if err := tx.updateImported(s.id, r); err != nil {
-					return err
-				}
-				res.Updated++
+				continue
 			}
+			if err := tx.updateImported(s.id, r); err != nil {
+				return err
+			}
+			res.Updated++
 		}
 		if err := tx.createImported(org, fresh); err != nil {
 			return err
@@ -103,11 +100,16 @@ func (db *DB) ImportTickets(ctx context.Context, orgID int64, tickets []itsm.Imp
 		res.Created = len(fresh)
 		return nil
 	})
-	if err != nil {
+	if isUniqueViolation(err) {
+		// Another import created some of these tickets since this one looked.
+		return itsm.ImportResult{}, itsm.Errorf(itsm.ECONFLICT, "Another import of the same tickets ran at the same time; run this import again to finish it.")
+	} else if err != nil {
 		return itsm.ImportResult{}, fmt.Errorf("import %d tickets for organisation %d: %w", len(tickets), orgID, err)
 	}
 	return res, nil
 }
+
+var _ itsm.TicketImporter = (*DB)(nil)
 
 // importRow is an imported ticket on its way into the tickets table.
 type importRow struct {

@@ -19,9 +19,14 @@ import (
 
 const importHeader = "number,incident_state,active,reassignment_count,reopen_count,sys_mod_count,made_sla,caller_id,opened_by,opened_at,sys_created_by,sys_created_at,sys_updated_by,sys_updated_at,contact_type,location,category,subcategory,u_symptom,cmdb_ci,impact,urgency,priority,assignment_group,assigned_to,knowledge,u_priority_confirmation,notify,problem_id,rfc,vendor,caused_by,closed_code,resolved_by,resolved_at,closed_at\n"
 
-// importRow writes one export row with the columns a test cares about.
+// importRow writes one export row, opened 2 March 2026 08:00, with the
+// columns a test cares about.
 func importRow(number, state string, mod int, updated, priority string) string {
-	return number + "," + state + ",true,0,0," + strconv.Itoa(mod) + ",true,Caller 1,Opened by 1,2/3/2026 08:00,?,?,Updated by 7," + updated +
+	return importRowOpened(number, "2/3/2026 08:00", state, mod, updated, priority)
+}
+
+func importRowOpened(number, opened, state string, mod int, updated, priority string) string {
+	return number + "," + state + ",true,0,0," + strconv.Itoa(mod) + ",true,Caller 1,Opened by 1," + opened + ",?,?,Updated by 7," + updated +
 		",Phone,Location 1,Category 1,Subcategory 2,Symptom 3,?,2 - Medium,2 - Medium," + priority + ",Group 9,?,false,false,Do Not Notify,?,?,?,?,?,?,?,?\n"
 }
 
@@ -196,6 +201,59 @@ func TestImportTicketsRules(t *testing.T) {
 		res, err = db.ImportTickets(storetest.As(f.Agent), f.CustomerA.ID, []itsm.ImportedTicket{bad, future, tickets[0], tickets[0]})
 		if err != nil || res.Unchanged != 1 || len(res.Skipped) != 3 {
 			t.Fatalf("skips: %+v %v", res, err)
+		}
+	})
+}
+
+// TestImportPicksAgreementInForceAtCreation: each ticket gets the agreement
+// in force when it was opened, the customer's own before the general one,
+// the same choice CreateTicket makes for a ticket opened now.
+func TestImportPicksAgreementInForceAtCreation(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := storetest.MustSeed(t, db)
+		agree := func(name string, customer *int64, from time.Time) int64 {
+			ag := &itsm.ServiceAgreement{Name: name, ProviderID: f.Provider.ID, CustomerID: customer, EffectiveFrom: from,
+				Calendar: itsm.OfficeHoursSpec(), Targets: itsm.DefaultTargets()}
+			if err := db.CreateAgreement(storetest.As(f.Manager), ag); err != nil {
+				t.Fatal(err)
+			}
+			return ag.ID
+		}
+		general := agree("General 2016", nil, time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC))
+		alpha := agree("Alpha from March 2016", &f.CustomerA.ID, time.Date(2016, 3, 1, 0, 0, 0, 0, time.UTC))
+		agree("Beta from 2016", &f.CustomerB.ID, time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC))
+		// A newer general agreement does not displace the customer's own.
+		agree("General June 2016", nil, time.Date(2016, 6, 1, 0, 0, 0, 0, time.UTC))
+		rowAt := func(n, at string) string { return importRowOpened(n, at, "New", 0, at, "3 - Moderate") }
+		csv := importHeader + rowAt("INC1", "1/3/2016 08:00") + rowAt("INC2", "29/2/2016 23:59") + rowAt("INC3", "1/7/2016 10:00") + rowAt("INC4", "31/12/2015 10:00")
+		ctx := storetest.System()
+		res, err := db.ImportTickets(ctx, f.CustomerA.ID, mustParse(t, csv))
+		if err != nil || res.Created != 4 || res.WithoutAgreement != 1 {
+			t.Fatalf("import: %+v %v", res, err)
+		}
+		want := map[string]*int64{"servicenow:INC1": &alpha, "servicenow:INC2": &general, "servicenow:INC3": &alpha, "servicenow:INC4": nil}
+		tickets, _, err := db.FindTickets(ctx, itsm.TicketFilter{OrgID: &f.CustomerA.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range tickets {
+			w := want[tk.ExternalRef]
+			if (w == nil) != (tk.AgreementID == nil) || (w != nil && *w != *tk.AgreementID) {
+				t.Errorf("%s (opened %s) has agreement %v, want %v", tk.ExternalRef, tk.CreatedAt, tk.AgreementID, w)
+			}
+		}
+		// Now, CreateTicket chooses as AgreementInForce does: Alpha's own;
+		// for a customer without one, the latest general agreement.
+		all, _ := db.FindAgreements(ctx)
+		for _, org := range []*itsm.Organisation{f.CustomerA, f.CustomerB} {
+			tk, err := db.CreateTicket(storetest.As(f.Agent), itsm.NewTicket{OrgID: org.ID, Title: "Now", Description: "Opened now."})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := itsm.AgreementInForce(all, org.ID, tk.CreatedAt)
+			if tk.AgreementID == nil || in == nil || *tk.AgreementID != in.ID {
+				t.Errorf("%s: CreateTicket chose %v, AgreementInForce %v", org.Name, tk.AgreementID, in)
+			}
 		}
 	})
 }
