@@ -81,6 +81,7 @@ type Services struct {
 	Escalations   EscalationService
 	Attachments   AttachmentService
 	Relations     TicketRelations
+	Reports       SLAReportService
 }
 
 // ChainProblem is one place where the audit chain does not verify.

@@ -7,42 +7,11 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/steward-itsm/steward/internal/sla"
 )
-
-// The SLA compliance report: how many response and resolution targets were
-// met, month by month, per provider, customer and priority.
-//
-// Which month a clock counts in. Each ticket's two clocks (response and
-// resolution) are evaluated from its history at the instant the report is
-// made (AsAt), exactly as the ticket's own SLA view evaluates them, and each
-// clock counts at most once, in one month:
-//
-//   - A clock that has stopped counts in the month it stopped: the response
-//     clock in the month of the first public staff reply (or of the first
-//     move to resolved, if nothing answered before), the resolution clock in
-//     the month of the ticket's final resolution. It is met if it stopped at
-//     or before its due instant and a breach otherwise — so "resolutions" in
-//     a month are the tickets resolved in that month.
-//   - A clock still running whose due instant has passed counts as a breach
-//     in the month its due instant fell, and is reported as an open breach:
-//     a provider cannot keep a breach out of the figures by leaving the
-//     ticket open.
-//   - A clock still running and not yet due is not counted anywhere yet.
-//
-// Months are calendar months in Europe/London. Because the figures are
-// evaluated at AsAt, an earlier month can change when a ticket it counted
-// changes: an open breach moves from the month it fell due to the month the
-// ticket is finally resolved, and a ticket re-opened loses the resolution it
-// had (the final resolution is the one measured). A report kept as evidence
-// should be exported, which records AsAt.
-//
-// Only tickets under a service agreement have clocks; tickets without one
-// are not in the report. A ticket's provider is the provider it is escalated
-// to; tickets the service desk handled without escalating are grouped under
-// no provider.
 
 // SLAReportFilter selects the figures of an SLA compliance report. From and
 // To are month boundaries in Europe/London (see MonthStart): the report
@@ -65,7 +34,11 @@ type SLAReportFilter struct {
 const MaxSLAReportMonths = 60
 
 // ReportLocation is the time zone report months are counted in.
-func ReportLocation() *time.Location { return LoadLocation(DefaultTimeZone) }
+func ReportLocation() *time.Location { return reportLocation() }
+
+// reportLocation loads the zone once: loading reads the zone database, far
+// too slow to do for each of a report's tens of thousands of instants.
+var reportLocation = sync.OnceValue(func() *time.Location { return LoadLocation(DefaultTimeZone) })
 
 // MonthStart returns the first instant of the calendar month, in
 // Europe/London, that t falls in.
@@ -248,7 +221,37 @@ func (r *SLAReportRow) PriorityLabel() string {
 	return r.Priority
 }
 
-// SLAReport is an SLA compliance report.
+// SLAReport is an SLA compliance report: how many response and resolution
+// targets were met, month by month, per provider, customer and priority.
+//
+// Which month a clock counts in. Each ticket's two clocks (response and
+// resolution) are evaluated from its history at the instant the report is
+// made (AsAt), exactly as the ticket's own SLA view evaluates them, and each
+// clock counts at most once, in one month:
+//
+//   - A clock that has stopped counts in the month it stopped: the response
+//     clock in the month of the first public staff reply (or of the first
+//     move to resolved, if nothing answered before), the resolution clock in
+//     the month of the ticket's final resolution. It is met if it stopped at
+//     or before its due instant and a breach otherwise — so "resolutions" in
+//     a month are the tickets resolved in that month.
+//   - A clock still running whose due instant has passed counts as a breach
+//     in the month its due instant fell, and is reported as an open breach:
+//     a provider cannot keep a breach out of the figures by leaving the
+//     ticket open.
+//   - A clock still running and not yet due is not counted anywhere yet.
+//
+// Months are calendar months in Europe/London. Because the figures are
+// evaluated at AsAt, an earlier month can change when a ticket it counted
+// changes: an open breach moves from the month it fell due to the month the
+// ticket is finally resolved, and a ticket re-opened loses the resolution it
+// had (the final resolution is the one measured). A report kept as evidence
+// should be exported, which records AsAt.
+//
+// Only tickets under a service agreement have clocks; tickets without one
+// are not in the report. A ticket's provider is the provider it is escalated
+// to; tickets the service desk handled without escalating are grouped under
+// no provider.
 type SLAReport struct {
 	// Filter is the filter as applied: a customer's organisation and a
 	// provider's own organisation are filled in.
@@ -288,6 +291,22 @@ func (r *SLAReport) Overall() SLAReportRow {
 		}
 	}
 	return SLAReportRow{Level: SLAOverallRow}
+}
+
+// SLAReportRules explains, in sentences for the report page and exports,
+// which tickets each month's figures count; SLAReport's doc comment is the
+// same rule for programmers.
+func SLAReportRules() []string {
+	return []string{
+		"Each ticket under a service agreement has a response clock and a resolution clock, worked out from its history when the report was made.",
+		"A clock that has stopped counts in the month it stopped: the response at the first public reply from the service desk or the provider (or when the ticket was resolved, if nobody replied before), the resolution when the ticket was finally resolved.",
+		"A stopped clock met its target if it stopped at or before the time it was due, including exactly on time, and is a breach if it stopped later.",
+		"An open ticket whose clock is past due counts as a breach in the month the clock fell due, shown as an open breach. When the ticket is resolved, the breach moves to the month it was resolved in.",
+		"A clock that is still running and not yet due is not counted.",
+		"Months are calendar months in UK time (Europe/London).",
+		"Time to resolve is business time under the agreement's calendar, not counting time waiting for the customer. The 90th percentile is the shortest time that at least 90% of the resolved tickets took no longer than.",
+		"A ticket's provider is the provider it was escalated to; tickets the service desk dealt with without escalating are shown as not escalated.",
+	}
 }
 
 // SLAReportService produces SLA compliance reports.
@@ -350,9 +369,10 @@ func (b *SLAReportBuilder) monthIndex(t time.Time) int {
 	if t.Before(b.filter.From) || !t.Before(b.filter.To) {
 		return -1
 	}
-	i := monthsBetween(b.filter.From, t)
-	if i < 0 || i >= len(b.months) {
-		return -1
+	// The last month starting at or before t.
+	i, found := slices.BinarySearchFunc(b.months, t, func(m, t time.Time) int { return m.Compare(t) })
+	if !found {
+		i--
 	}
 	return i
 }

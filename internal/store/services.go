@@ -17,5 +17,5 @@ var (
 
 // Services returns the domain services backed by db.
 func (db *DB) Services() itsm.Services {
-	return itsm.Services{Organisations: db, Users: db, Auth: db, Audit: db, Tickets: db, Agreements: db, Problems: db, Escalations: db, Attachments: db, Relations: db}
+	return itsm.Services{Organisations: db, Users: db, Auth: db, Audit: db, Tickets: db, Agreements: db, Problems: db, Escalations: db, Attachments: db, Relations: db, Reports: db}
 }
