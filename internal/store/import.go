@@ -205,12 +205,6 @@ const importTicketColumns = `number, ref, type, org_id, requester_name, title, d
 	status, is_open, agreement_id, external_ref, import_hash, created_at, updated_at, resolved_at, closed_at, version,
 	response_due, response_met_at, resolution_due, next_due, next_alert_at, response_breached, resolution_breached`
 
-// slaColumns are the stored SLA cache of a ticket, as recomputeSLA writes it.
-type slaColumns struct {
-	responseDue, responseMet, resolutionDue, nextDue, nextAlert any
-	responseBreached, resolutionBreached                        bool
-}
-
 // importSLA evaluates a new imported ticket's clocks at tx.now from its
 // history in memory: the same events, order and created priority that
 // recomputeSLA reads back from ticket_events, stored the same way, without
@@ -243,24 +237,7 @@ func (tx *Tx) importSLA(r importRow) (slaColumns, error) {
 	if err != nil {
 		return slaColumns{}, fmt.Errorf("evaluate SLA of imported ticket %s: %w", r.t.ExternalRef, err)
 	}
-	c := slaColumns{responseDue: ts(res.Response.Due), resolutionDue: ts(res.Resolution.Due),
-		responseBreached: res.Response.Breached, resolutionBreached: res.Resolution.Breached}
-	if res.Response.Met {
-		c.responseMet = ts(res.Response.MetAt)
-	}
-	var next time.Time
-	for _, k := range []sla.Clock{res.Response, res.Resolution} {
-		if !k.Met && (next.IsZero() || k.Due.Before(next)) {
-			next = k.Due
-		}
-	}
-	if !next.IsZero() {
-		c.nextDue = ts(next)
-	}
-	if a := nextAlertAt(res); !a.IsZero() {
-		c.nextAlert = ts(a)
-	}
-	return c, nil
+	return slaColumnsOf(res), nil
 }
 
 // createImported inserts new imported tickets with their history, numbers

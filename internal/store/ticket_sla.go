@@ -24,21 +24,11 @@ func (tx *Tx) slaEvents(ticketID int64) ([]sla.Event, error) {
 	var out []sla.Event
 	for rows.Next() {
 		var at int64
-		var e sla.Event
-		if err := rows.Scan(&at, &e.Type, &e.By, &e.Status, &e.Priority); err != nil {
+		var typ, by, status, priority string
+		if err := rows.Scan(&at, &typ, &by, &status, &priority); err != nil {
 			return nil, err
 		}
-		e.At = fromTS(at)
-		if e.Type != "public_reply" {
-			e.By = ""
-		}
-		if e.Type != "status" && e.Type != "created" {
-			e.Status = ""
-		}
-		if e.Type != "priority" {
-			e.Priority = ""
-		}
-		out = append(out, e)
+		out = append(out, slaEvent(fromTS(at), typ, by, status, priority))
 	}
 	return out, rows.Err()
 }
@@ -84,28 +74,43 @@ func (tx *Tx) recomputeSLA(ticketID int64) error {
 	if err != nil || !ok {
 		return err
 	}
-	var respMet, nextDue, nextAlert any
-	if res.Response.Met {
-		respMet = ts(res.Response.MetAt)
-	}
-	var next time.Time
-	for _, c := range []sla.Clock{res.Response, res.Resolution} {
-		if !c.Met && (next.IsZero() || c.Due.Before(next)) {
-			next = c.Due
-		}
-	}
-	if !next.IsZero() {
-		nextDue = ts(next)
-	}
-	if a := nextAlertAt(res); !a.IsZero() {
-		nextAlert = ts(a)
-	}
+	c := slaColumnsOf(res)
 	_, err = tx.exec(`UPDATE tickets SET response_due = ?, response_met_at = ?, resolution_due = ?, response_breached = ?, resolution_breached = ?, next_due = ?, next_alert_at = ? WHERE id = ?`,
-		ts(res.Response.Due), respMet, ts(res.Resolution.Due), res.Response.Breached, res.Resolution.Breached, nextDue, nextAlert, ticketID)
+		c.responseDue, c.responseMet, c.resolutionDue, c.responseBreached, c.resolutionBreached, c.nextDue, c.nextAlert, ticketID)
 	if err != nil {
 		return fmt.Errorf("store SLA of ticket %d: %w", ticketID, err)
 	}
 	return nil
+}
+
+// slaColumns are the stored SLA cache of a ticket.
+type slaColumns struct {
+	responseDue, responseMet, resolutionDue, nextDue, nextAlert any
+	responseBreached, resolutionBreached                        bool
+}
+
+// slaColumnsOf is what a ticket's evaluation stores: due instants, when the
+// response was met, breaches, the earliest unmet due instant (for the
+// "breaching soon" queue) and when the next alert fires.
+func slaColumnsOf(res sla.Result) slaColumns {
+	c := slaColumns{responseDue: ts(res.Response.Due), resolutionDue: ts(res.Resolution.Due),
+		responseBreached: res.Response.Breached, resolutionBreached: res.Resolution.Breached}
+	if res.Response.Met {
+		c.responseMet = ts(res.Response.MetAt)
+	}
+	var next time.Time
+	for _, k := range []sla.Clock{res.Response, res.Resolution} {
+		if !k.Met && (next.IsZero() || k.Due.Before(next)) {
+			next = k.Due
+		}
+	}
+	if !next.IsZero() {
+		c.nextDue = ts(next)
+	}
+	if a := nextAlertAt(res); !a.IsZero() {
+		c.nextAlert = ts(a)
+	}
+	return c
 }
 
 // threshold is a point on an SLA clock at which an alert fires.
