@@ -44,18 +44,6 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	}
 	defer db.Close()
 
-	if c.Demo {
-		accounts, err := db.SeedDemo(ctx)
-		switch {
-		case err == nil:
-			printDemoAccounts(e, accounts)
-		case strings.Contains(describe(err), "already holds data"):
-			fmt.Fprintln(e.stdout, "The database already holds data, so no demonstration data was added; sign in with the accounts printed when it was first seeded.")
-		default:
-			return err
-		}
-	}
-
 	var mailer notify.Mailer = notify.LogMailer{Logger: log}
 	if c.SMTP != "" {
 		sc, err := notify.ParseSMTPURL(c.SMTP)
@@ -77,22 +65,46 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 
 	q, err := jobs.New(jobs.Config{
 		Engine: string(db.Engine()), DB: db.SQL(), Pool: db.Pool(), Mailer: mailer, Logger: log,
-		Periodic: []jobs.Periodic{{Kind: "session_cleanup", Every: 10 * time.Minute, Run: func(ctx context.Context) error {
-			_, err := db.DeleteExpiredSessions(ctx)
-			return err
-		}}},
+		Periodic: []jobs.Periodic{
+			{Kind: "session_cleanup", Every: 10 * time.Minute, Run: func(ctx context.Context) error {
+				_, err := db.DeleteExpiredSessions(ctx)
+				return err
+			}},
+			// Warnings and breaches fire once each: sla_alerts' primary key
+			// makes a second run, on this node or another, a no-op.
+			{Kind: "sla_alerts", Every: time.Minute, Run: func(ctx context.Context) error {
+				_, err := db.FireSLAAlerts(ctx)
+				return err
+			}},
+		},
 	})
 	if err != nil {
 		return err
 	}
 	db.Enqueue = q.Enqueue
 	reg.MustRegister(q.Collector())
+	if c.Demo {
+		accounts, err := db.SeedDemo(ctx)
+		switch {
+		case err == nil:
+			printDemoAccounts(e, accounts)
+		case strings.Contains(describe(err), "already holds data"):
+			fmt.Fprintln(e.stdout, "The database already holds data, so no demonstration data was added; sign in with the accounts printed when it was first seeded.")
+		default:
+			return err
+		}
+	}
+
 	if err := q.Start(ctx); err != nil {
 		return err
 	}
 
+	secret, err := db.SiteSecret(ctx)
+	if err != nil {
+		return err
+	}
 	h, err := server.New(server.Config{
-		Services: db.Services(), Logger: log, Registry: reg, Version: version,
+		Services: db.Services(), Logger: log, Registry: reg, Version: version, SecretKey: secret,
 		SecureCookies: strings.HasPrefix(c.baseURL(), "https://"),
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,6 +35,10 @@ type Config struct {
 	// SecureCookies marks cookies Secure (set when served over HTTPS).
 	SecureCookies bool
 	Version       string
+	// SecretKey signs cookies; every node must share it.
+	SecretKey []byte
+	// Now is the clock for pages' relative times (tests freeze it).
+	Now func() time.Time
 }
 
 // New returns the composed handler.
@@ -44,7 +49,7 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	w, err := web.New(web.Config{Services: cfg.Services, Logger: cfg.Logger, SecureCookies: cfg.SecureCookies, Version: cfg.Version})
+	w, err := web.New(web.Config{Services: cfg.Services, Logger: cfg.Logger, SecureCookies: cfg.SecureCookies, Version: cfg.Version, SecretKey: cfg.SecretKey, Now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -72,13 +77,13 @@ func New(cfg Config) (http.Handler, error) {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	tooLarge := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		msg := "The request is too large: the limit is 1 MB."
-		if len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/api/" {
-			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"error": map[string]any{"code": itsm.ETOOLARGE, "message": msg}})
+	webTooLarge := w.TooLarge()
+	tooLarge := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			writeJSON(rw, http.StatusRequestEntityTooLarge, map[string]any{"error": map[string]any{"code": itsm.ETOOLARGE, "message": "The request is too large: the limit is 1 MB."}})
 			return
 		}
-		http.Error(w, msg, http.StatusRequestEntityTooLarge)
+		webTooLarge.ServeHTTP(rw, r)
 	})
 	return httpx.Chain(mux,
 		httpx.WithRequestID,

@@ -202,6 +202,11 @@ func (db *DB) FireSLAAlerts(ctx context.Context) (int, error) {
 						continue
 					}
 					fired++
+					// A warning first noticed after the breach is recorded
+					// but not sent: the breach says more.
+					if th.name != "breach" && clock.c.Breached {
+						continue
+					}
 					if err := tx.notifySLA(t, clock.name, th.name, clock.c.Due); err != nil {
 						return err
 					}
@@ -363,4 +368,26 @@ func (db *DB) SetDeskSettings(ctx context.Context, s ServiceDeskSettings) error 
 		}
 		return tx.auditRef(itsm.AuditUpdate, "settings", "service_desk", nil, diff(before, s))
 	})
+}
+
+// SiteSecret returns the installation's random secret for signing cookies,
+// made on first use and shared by every node through the database.
+func (db *DB) SiteSecret(ctx context.Context) ([]byte, error) {
+	var secret []byte
+	err := db.update(ctx, func(tx *Tx) error {
+		var s string
+		ok, err := tx.setting("site_secret", &s)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			s = randomToken(32)
+			if err := tx.putSetting("site_secret", s); err != nil {
+				return err
+			}
+		}
+		secret = []byte(s)
+		return nil
+	})
+	return secret, err
 }
