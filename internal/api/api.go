@@ -11,9 +11,14 @@
 // nothing else: no cookies are read, so the API has no CSRF surface, and
 // identity headers such as X-Remote-User or X-Forwarded-For are ignored.
 //
-// Records carry a version. A PATCH (and a registration decision) must send
-// the version it last read in its body; a stale one is refused with 409.
-// Responses holding one record send it as a weak ETag, W/"<version>".
+// Records carry a version. A PATCH (and a registration decision, a re-opening
+// or an action on an escalation) must send the version it last read in its
+// body; a stale one is refused with 409. Responses holding one record send
+// it as a weak ETag, W/"<version>".
+//
+// The API caps the bodies it reads itself, route by route: Config.MaxBody
+// for JSON and Config.MaxUpload for file uploads. A server that also caps
+// bodies in front of it should allow BodyLimit bytes under /api/.
 package api
 
 import (
@@ -24,6 +29,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/steward-itsm/steward/internal/httpx"
 	"github.com/steward-itsm/steward/internal/itsm"
@@ -31,6 +37,10 @@ import (
 
 // DefaultMaxBody is the largest request body read when Config.MaxBody is 0.
 const DefaultMaxBody = 1 << 20
+
+// DefaultMaxUpload is the largest upload body read when Config.MaxUpload is
+// 0: the largest attachment and room for the multipart framing around it.
+const DefaultMaxUpload = itsm.MaxAttachmentSize + 64<<10
 
 // Config is what the API needs from the program that serves it.
 type Config struct {
@@ -46,16 +56,26 @@ type Config struct {
 	// handler is safe even where no outer limit is applied. 0 means
 	// DefaultMaxBody. Larger bodies are refused with 413.
 	MaxBody int64
+	// MaxUpload caps the body of a file upload (multipart/form-data), in
+	// bytes. 0 means DefaultMaxUpload. Larger bodies are refused with 413.
+	MaxUpload int64
+	// Now is the clock the SLA simulator evaluates at when a request names
+	// no instant, and the one that gives the holiday list its default
+	// year. Nil means time.Now; pass the store's clock so that the two
+	// agree.
+	Now func() time.Time
 }
 
 // API serves the JSON API. Make one with New.
 type API struct {
-	svc     itsm.Services
-	log     *slog.Logger
-	maxBody int64
-	mux     *http.ServeMux
-	routes  []route
-	openapi []byte // the served OpenAPI document
+	svc       itsm.Services
+	log       *slog.Logger
+	maxBody   int64
+	maxUpload int64
+	now       func() time.Time
+	mux       *http.ServeMux
+	routes    []route
+	openapi   []byte // the served OpenAPI document
 }
 
 // access says who may call a route.
@@ -87,15 +107,22 @@ type route struct {
 // New checks cfg and builds the API.
 func New(cfg Config) (*API, error) {
 	s := cfg.Services
-	if s.Organisations == nil || s.Users == nil || s.Auth == nil || s.Audit == nil {
-		return nil, errors.New("api: Config.Services needs Organisations, Users, Auth and Audit")
+	if s.Organisations == nil || s.Users == nil || s.Auth == nil || s.Audit == nil || s.Tickets == nil || s.Agreements == nil ||
+		s.Problems == nil || s.Escalations == nil || s.Attachments == nil || s.Relations == nil {
+		return nil, errors.New("api: Config.Services needs every service: Organisations, Users, Auth, Audit, Tickets, Agreements, Problems, Escalations, Attachments and Relations")
 	}
-	a := &API{svc: s, log: cfg.Logger, maxBody: cfg.MaxBody, mux: http.NewServeMux()}
+	a := &API{svc: s, log: cfg.Logger, maxBody: cfg.MaxBody, maxUpload: cfg.MaxUpload, now: cfg.Now, mux: http.NewServeMux()}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
 	if a.maxBody <= 0 {
 		a.maxBody = DefaultMaxBody
+	}
+	if a.maxUpload <= 0 {
+		a.maxUpload = DefaultMaxUpload
+	}
+	if a.now == nil {
+		a.now = time.Now
 	}
 	doc, err := openAPIDocument(cfg.Version)
 	if err != nil {
@@ -139,8 +166,55 @@ func (a *API) routeTable() []route {
 
 		{"GET /api/v1/audit", "audit_entry", signedIn, a.listAudit},
 		{"GET /api/v1/audit/{id}", "audit_entry", signedIn, a.getAudit},
+
+		{"GET /api/v1/tickets", "ticket", signedIn, a.listTickets},
+		{"POST /api/v1/tickets", "ticket", changes, a.createTicket},
+		{"GET /api/v1/tickets/{id}", "ticket", signedIn, a.getTicket},
+		{"PATCH /api/v1/tickets/{id}", "ticket", changes, a.updateTicket},
+		{"POST /api/v1/tickets/{id}/reopen", "ticket", changes, a.reopenTicket},
+		{"GET /api/v1/tickets/{id}/events", "ticket", signedIn, a.listTicketEvents},
+		{"POST /api/v1/tickets/{id}/comments", "ticket", changes, a.addComment},
+		{"GET /api/v1/tickets/{id}/sla", "ticket", signedIn, a.getTicketSLA},
+		{"GET /api/v1/tickets/{id}/attachments", "attachment", signedIn, a.listAttachments},
+		{"POST /api/v1/tickets/{id}/attachments", "attachment", changes, a.addAttachment},
+		{"GET /api/v1/attachments/{id}", "attachment", signedIn, a.downloadAttachment},
+		{"GET /api/v1/tickets/{id}/watchers", "ticket", signedIn, a.listWatchers},
+		{"POST /api/v1/tickets/{id}/watchers", "ticket", changes, a.addWatcher},
+		{"DELETE /api/v1/tickets/{id}/watchers/{user_id}", "ticket", changes, a.removeWatcher},
+		{"GET /api/v1/tickets/{id}/links", "ticket", signedIn, a.listLinks},
+		{"POST /api/v1/tickets/{id}/links", "ticket", changes, a.addLink},
+		{"GET /api/v1/tickets/{id}/problems", "problem", signedIn, a.listTicketProblems},
+		{"POST /api/v1/tickets/{id}/escalate", "escalation", changes, a.escalate},
+
+		{"GET /api/v1/problems", "problem", signedIn, a.listProblems},
+		{"POST /api/v1/problems", "problem", changes, a.createProblem},
+		{"GET /api/v1/problems/{id}", "problem", signedIn, a.getProblem},
+		{"PATCH /api/v1/problems/{id}", "problem", changes, a.updateProblem},
+		{"GET /api/v1/problems/{id}/incidents", "problem", signedIn, a.listIncidents},
+		{"POST /api/v1/problems/{id}/incidents", "problem", changes, a.linkIncident},
+		{"DELETE /api/v1/problems/{id}/incidents/{ticket_id}", "problem", changes, a.unlinkIncident},
+
+		{"GET /api/v1/escalations", "escalation", signedIn, a.listEscalations},
+		{"GET /api/v1/escalations/{id}", "escalation", signedIn, a.getEscalation},
+		{"GET /api/v1/escalations/{id}/history", "escalation", signedIn, a.escalationHistory},
+		{"POST /api/v1/escalations/{id}/actions", "escalation", changes, a.actOnEscalation},
+		{"GET /api/v1/organisations/{id}/escalation-contacts", "escalation_contact", signedIn, a.listEscalationContacts},
+		{"POST /api/v1/organisations/{id}/escalation-contacts", "escalation_contact", changes, a.addEscalationContact},
+		{"DELETE /api/v1/escalation-contacts/{id}", "escalation_contact", changes, a.removeEscalationContact},
+
+		{"GET /api/v1/agreements", "service_agreement", signedIn, a.listAgreements},
+		{"POST /api/v1/agreements", "service_agreement", changes, a.createAgreement},
+		{"GET /api/v1/agreements/{id}", "service_agreement", signedIn, a.getAgreement},
+
+		{"POST /api/v1/sla/simulate", "sla_simulation", signedIn, a.simulateSLA},
+		{"GET /api/v1/holidays", "holidays", public, a.listHolidays},
 	}
 }
+
+// BodyLimit is the largest request body any route reads: what a server
+// that caps bodies in front of the API must let through under /api/. The
+// API applies the tighter limit of each route itself.
+func (a *API) BodyLimit() int64 { return max(a.maxBody, a.maxUpload) }
 
 // Handler returns the API's handler, to be mounted at "/api/" of the
 // top-level mux behind the shared middleware.

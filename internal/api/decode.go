@@ -21,36 +21,60 @@ import (
 
 // decode reads r's body into dst, a pointer to a request struct, strictly:
 // Content-Type must be application/json; the body must be one UTF-8 JSON
-// object and nothing after it; every key must be one of dst's JSON names,
-// spelled exactly, at most once, and not null; every value must have the
-// field's type. Each failure is a 4xx naming the field where there is one.
+// object and nothing after it; at every depth, every key must be one of the
+// JSON names of the struct that receives it, spelled exactly, at most once,
+// and not null, and every value must have the field's type. Each failure is
+// a 4xx naming the field by its path (calendar.week.mon[0]) where there is
+// one.
 func (a *API) decode(w http.ResponseWriter, r *http.Request, dst any) error {
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if cs, ok := params["charset"]; err != nil || mt != "application/json" || (ok && !strings.EqualFold(cs, "utf-8")) {
-		return itsm.Errorf(codeUnsupportedMediaType, "Send the request body as JSON, with the header Content-Type: application/json.")
+	body, err := a.readJSON(w, r)
+	if err != nil {
+		return err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return errTooLarge(tooBig.Limit)
-	} else if err != nil {
-		return itsm.Errorf(itsm.EINVALID, "The request body could not be read. Send it again.")
+	if err := checkShape(body, reflect.TypeOf(dst).Elem()); err != nil {
+		return err
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return itsm.Errorf(itsm.EINVALID, "The request body is empty: send a JSON object.")
-	}
-	if !utf8.Valid(body) {
-		return itsm.Errorf(itsm.EINVALID, "The request body must be JSON encoded as UTF-8.")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	if err := json.Unmarshal(body, dst); err != nil {
+		// A backstop: checkShape has already refused what json would.
 		return decodeError(err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return itsm.Errorf(itsm.EINVALID, "The request body must hold one JSON object and nothing after it.")
+	return nil
+}
+
+// readJSON reads a JSON request body of at most a.maxBody bytes, checking
+// its Content-Type and that it is non-empty UTF-8 text, but not its shape.
+func (a *API) readJSON(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if cs, ok := params["charset"]; err != nil || mt != "application/json" || (ok && !strings.EqualFold(cs, "utf-8")) {
+		return nil, itsm.Errorf(codeUnsupportedMediaType, "Send the request body as JSON, with the header Content-Type: application/json.")
 	}
-	return checkKeys(body, jsonNames(dst))
+	body, err := readLimited(w, r, a.maxBody)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, itsm.Errorf(itsm.EINVALID, "The request body is empty: send a JSON object.")
+	}
+	if !utf8.Valid(body) {
+		return nil, itsm.Errorf(itsm.EINVALID, "The request body must be JSON encoded as UTF-8.")
+	}
+	return body, nil
+}
+
+// readLimited reads r's body, refusing one that declares or turns out to be
+// longer than limit bytes with 413 before reading it all.
+func readLimited(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, errTooLarge(limit)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, errTooLarge(tooBig.Limit)
+	} else if err != nil {
+		return nil, itsm.Errorf(itsm.EINVALID, "The request body could not be read. Send it again.")
+	}
+	return body, nil
 }
 
 // decodeError turns an encoding/json error into a sentence naming the
@@ -61,20 +85,19 @@ func decodeError(err error) error {
 	switch {
 	case errors.As(err, &syntax):
 		return itsm.Errorf(itsm.EINVALID, "The request body is not valid JSON: there is an error at byte %d.", syntax.Offset)
-	case errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return itsm.Errorf(itsm.EINVALID, "The request body ends before its JSON is complete.")
 	case errors.As(err, &typ):
 		if typ.Field == "" {
 			return itsm.Errorf(itsm.EINVALID, "The request body must be a JSON object.")
 		}
-		return fieldError(typ.Field, fmt.Sprintf("The field %q must be %s.", typ.Field, describeType(typ.Type)))
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		if n, uerr := strconv.Unquote(name); uerr == nil {
-			return unknownField(n)
-		}
+		return typeError(typ.Field, typ.Type)
 	}
 	return itsm.Errorf(itsm.EINVALID, "The request body is not the JSON object this request needs.")
+}
+
+func typeError(field string, t reflect.Type) *itsm.Error {
+	return fieldError(field, fmt.Sprintf("The field %q must be %s.", field, describeType(t)))
 }
 
 func describeType(t reflect.Type) string {
@@ -86,10 +109,14 @@ func describeType(t reflect.Type) string {
 		return "a string"
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
 	case reflect.Bool:
 		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a JSON array"
 	}
-	return "a JSON " + t.Kind().String()
+	return "a JSON object"
 }
 
 func fieldError(field, message string) *itsm.Error {
@@ -97,56 +124,7 @@ func fieldError(field, message string) *itsm.Error {
 }
 
 func unknownField(name string) *itsm.Error {
-	if utf8.RuneCountInString(name) > 64 {
-		name = string([]rune(name)[:64]) + "…"
-	}
 	return fieldError(name, fmt.Sprintf("The field %q is not one this request accepts.", name))
-}
-
-// checkKeys walks the top-level keys of an already decoded object. It
-// closes the gaps encoding/json leaves: it matches names case-insensitively
-// and lets a later duplicate win, and it takes null as "not sent".
-func checkKeys(body []byte, known map[string]bool) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		// null decodes into a struct without complaint.
-		return itsm.Errorf(itsm.EINVALID, "The request body must be a JSON object.")
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return decodeError(err)
-		}
-		key, _ := tok.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return decodeError(err)
-		}
-		switch {
-		case !known[key]:
-			return unknownField(key)
-		case seen[key]:
-			return fieldError(key, fmt.Sprintf("The field %q appears more than once.", key))
-		case string(raw) == "null":
-			return fieldError(key, fmt.Sprintf("The field %q must not be null: leave it out instead.", key))
-		}
-		seen[key] = true
-	}
-	return nil
-}
-
-// jsonNames returns the JSON names of the fields of the struct dst points to.
-func jsonNames(dst any) map[string]bool {
-	t := reflect.TypeOf(dst).Elem()
-	out := map[string]bool{}
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			out[name] = true
-		}
-	}
-	return out
 }
 
 // requireVersion checks the version a change must carry.
@@ -159,8 +137,11 @@ func requireVersion(v *int64) (int64, error) {
 
 // pathID reads the {id} path value. Anything but a positive integer in
 // canonical form is a record that does not exist: 404, like an unknown path.
-func pathID(r *http.Request, what string) (int64, error) {
-	s := r.PathValue("id")
+func pathID(r *http.Request, what string) (int64, error) { return pathInt(r, "id", what) }
+
+// pathInt reads a named ID path value, as pathID does.
+func pathInt(r *http.Request, name, what string) (int64, error) {
+	s := r.PathValue(name)
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 1 || strconv.FormatInt(n, 10) != s {
 		return 0, itsm.ErrNotFound(what)
@@ -185,7 +166,8 @@ type query struct {
 }
 
 // parseQuery parses r's query string, allowing offset, limit and the names
-// given.
+// given. A name ending in "*" may be given more than once (read it with
+// list); the others only once.
 func parseQuery(r *http.Request, names ...string) (*query, error) {
 	values, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
@@ -198,10 +180,11 @@ func parseQuery(r *http.Request, names ...string) (*query, error) {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
+		repeatable := slices.Contains(names, k+"*")
 		switch {
-		case k != "offset" && k != "limit" && !slices.Contains(names, k):
+		case k != "offset" && k != "limit" && !slices.Contains(names, k) && !repeatable:
 			q.v.Add(k, fmt.Sprintf("There is no query parameter %q for this list.", k))
-		case len(values[k]) > 1:
+		case len(values[k]) > 1 && !repeatable:
 			q.v.Add(k, fmt.Sprintf("Give the query parameter %q once.", k))
 		}
 	}
@@ -213,6 +196,20 @@ func (q *query) get(name string) (string, bool) {
 		return vs[0], true
 	}
 	return "", false
+}
+
+// list returns a repeatable parameter's values, each also split at commas,
+// blanks dropped: ?status=new&status=assigned is ?status=new,assigned.
+func (q *query) list(name string) []string {
+	var out []string
+	for _, v := range q.values[name] {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 // text returns a string filter; empty means no filter.

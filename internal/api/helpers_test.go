@@ -17,8 +17,8 @@ import (
 	"github.com/steward-itsm/steward/internal/store/storetest"
 )
 
-// maxBody is the limit the lead's server applies in front of the API.
-const maxBody = 1 << 20
+// maxBody is the API's limit on JSON bodies.
+const maxBody = DefaultMaxBody
 
 // env is the real API over a fresh, seeded database, wrapped as the server
 // wraps it, with an API token for every fixture user.
@@ -34,13 +34,15 @@ type env struct {
 func MustEnv(tb testing.TB, db *store.DB) *env {
 	tb.Helper()
 	fx := storetest.MustSeed(tb, db)
-	a, err := New(Config{Services: db.Services(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
+	a, err := New(Config{Services: db.Services(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test", Now: db.Now})
 	if err != nil {
 		tb.Fatalf("new API: %v", err)
 	}
-	tooLarge := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.fail(w, r, "", errTooLarge(maxBody)) })
+	// The server in front caps bodies at the API's largest, as the lead's
+	// server does under /api/; the API applies each route's own limit.
+	tooLarge := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.fail(w, r, "", errTooLarge(a.BodyLimit())) })
 	e := &env{db: db, fx: fx, api: a, tokens: map[int64]string{},
-		handler: httpx.Chain(a.Handler(), httpx.WithRequestID, httpx.SecurityHeaders, httpx.LimitBody(maxBody, tooLarge))}
+		handler: httpx.Chain(a.Handler(), httpx.WithRequestID, httpx.SecurityHeaders, httpx.LimitBody(a.BodyLimit(), tooLarge))}
 	for _, u := range fx.Users() {
 		e.tokens[u.ID] = e.MustToken(tb, u)
 	}
@@ -177,7 +179,9 @@ func (r *reply) MustError(tb testing.TB, status int, code string) errorDetail {
 // record a change (refusals excluded), to prove a refused request changed
 // nothing.
 type counts struct {
-	orgs, users, tokens, changes, refusals int
+	orgs, users, tokens, changes, refusals                  int
+	tickets, events, files, watchers, links                 int
+	problems, escalations, escalationEvents, contacts, slas int
 }
 
 // MustCount reads the counts.
@@ -193,6 +197,16 @@ func (e *env) MustCount(tb testing.TB) counts {
 		{&c.tokens, `SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NULL`},
 		{&c.changes, `SELECT COUNT(*) FROM audit_log WHERE action <> 'access_refused'`},
 		{&c.refusals, `SELECT COUNT(*) FROM audit_log WHERE action = 'access_refused'`},
+		{&c.tickets, `SELECT COUNT(*) FROM tickets`},
+		{&c.events, `SELECT COUNT(*) FROM ticket_events`},
+		{&c.files, `SELECT COUNT(*) FROM attachments`},
+		{&c.watchers, `SELECT COUNT(*) FROM ticket_watchers`},
+		{&c.links, `SELECT COUNT(*) FROM ticket_links`},
+		{&c.problems, `SELECT COUNT(*) FROM problems`},
+		{&c.escalations, `SELECT COUNT(*) FROM escalations`},
+		{&c.escalationEvents, `SELECT COUNT(*) FROM escalation_events`},
+		{&c.contacts, `SELECT COUNT(*) FROM escalation_contacts`},
+		{&c.slas, `SELECT COUNT(*) FROM service_agreements`},
 	} {
 		if err := e.db.SQL().QueryRow(q.query).Scan(q.dst); err != nil {
 			tb.Fatalf("count: %v", err)

@@ -31,7 +31,7 @@ func bodyEndpoints(t *testing.T, e *env) []bodyEndpoint {
 	n := e.MustCount(t).users
 	approve := e.MustRegister(t, fx.CustomerA, fmt.Sprintf("approve-%d@alpha.test", n))
 	reject := e.MustRegister(t, fx.CustomerA, fmt.Sprintf("reject-%d@alpha.test", n))
-	return []bodyEndpoint{
+	return append([]bodyEndpoint{
 		{"create organisation", http.MethodPost, "/api/v1/organisations", fx.Admin,
 			map[string]any{"name": "Gamma College", "kind": "customer", "time_zone": "Europe/London"}},
 		{"update organisation", http.MethodPatch, idPath("/api/v1/organisations", fx.CustomerA.ID), fx.Admin,
@@ -50,7 +50,7 @@ func bodyEndpoints(t *testing.T, e *env) []bodyEndpoint {
 			map[string]any{"version": reject.Version}},
 		{"create token", http.MethodPost, "/api/v1/tokens", fx.Admin,
 			map[string]any{"name": "build server", "expires_at": "2027-03-31T23:00:00Z"}},
-	}
+	}, deskBodyEndpoints(t, e)...)
 }
 
 // rawJSON encodes a body with its keys in sorted order.
@@ -84,6 +84,10 @@ func wrongTypes(v any) []any {
 		return []any{42, true, []string{"x"}, map[string]string{"x": "y"}}
 	case bool:
 		return []any{"true", 1, []bool{true}}
+	case map[string]any:
+		return []any{"{}", 1, true, []int{1}}
+	case []any, []string, []float64:
+		return []any{"x", 1, true, map[string]int{"x": 1}}
 	default: // numbers
 		return []any{"12", 1.5, true, []int{1}, map[string]int{"x": 1}}
 	}

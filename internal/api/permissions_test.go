@@ -55,7 +55,7 @@ func TestPermissionMatrix(t *testing.T) {
 		fx := e.fx
 		// Something in B for customer A not to see.
 		e.MustRegister(t, fx.CustomerB, "pending@beta.test")
-		for _, pc := range permissionCases(fx) {
+		for _, pc := range append(permissionCases(fx), deskPermissionCases(e, e.MustDesk(t))...) {
 			t.Run(pc.name, func(t *testing.T) {
 				for j, c := range callers(fx) {
 					req := pc.build(t, e, c)

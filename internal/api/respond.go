@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/steward-itsm/steward/internal/httpx"
 	"github.com/steward-itsm/steward/internal/itsm"
@@ -71,7 +72,26 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, object string, err er
 			a.log.ErrorContext(r.Context(), "record refused access", "request_id", httpx.RequestID(r.Context()), "err", rerr)
 		}
 	}
-	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: itsm.ErrorMessage(err), Fields: itsm.ErrorFields(err)}})
+	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: sentence(itsm.ErrorMessage(err)), Fields: itsm.ErrorFields(err)}})
+}
+
+// sentence rewrites the one message shape itsm.Validation makes that is not
+// a whole sentence, "The first problem. (and 2 more problems)", until the
+// domain writes it as one.
+func sentence(msg string) string {
+	i := strings.LastIndex(msg, " (and ")
+	var more int
+	if i < 0 || !strings.HasSuffix(msg, " more problems)") {
+		return msg
+	}
+	if _, err := fmt.Sscanf(msg[i:], " (and %d more problems)", &more); err != nil {
+		return msg
+	}
+	first := msg[:i]
+	if more == 1 {
+		return first + " There is 1 more problem: see fields."
+	}
+	return fmt.Sprintf("%s There are %d more problems: see fields.", first, more)
 }
 
 func errTooLarge(limit int64) *itsm.Error {
@@ -116,4 +136,23 @@ func writePage[T any](w http.ResponseWriter, items []T, total int, p paging) {
 		items = []T{}
 	}
 	writeJSON(w, http.StatusOK, page[T]{Items: items, Total: total, Offset: p.offset, Limit: p.limit})
+}
+
+// writeList writes one page of a list a service returns whole (a ticket's
+// history, files, watchers), so that every list has the same shape.
+func writeList[T any](w http.ResponseWriter, items []T, p paging) {
+	total := len(items)
+	start := min(p.offset, total)
+	writePage(w, items[start:start+min(p.limit, total-start)], total, p)
+}
+
+// listPaging reads the query string of a list that takes only offset and
+// limit.
+func listPaging(r *http.Request) (paging, error) {
+	q, err := parseQuery(r)
+	if err != nil {
+		return paging{}, err
+	}
+	p := q.paging()
+	return p, q.err()
 }

@@ -12,7 +12,8 @@ import (
 // administrator) and fail unexpectedly when asked for organisations, for
 // tests that need no database.
 func stubServices() itsm.Services {
-	return itsm.Services{Organisations: stubOrgs{}, Users: stubUsers{}, Auth: stubAuth{}, Audit: &stubAudit{}}
+	return itsm.Services{Organisations: stubOrgs{}, Users: stubUsers{}, Auth: stubAuth{}, Audit: &stubAudit{}, Tickets: stubTickets{},
+		Agreements: stubAgreements{}, Problems: stubProblems{}, Escalations: stubEscalations{}, Attachments: stubAttachments{}, Relations: stubRelations{}}
 }
 
 type stubAuth struct{ itsm.AuthService }
@@ -33,3 +34,15 @@ func (stubOrgs) FindOrganisations(ctx context.Context, f itsm.OrganisationFilter
 type stubUsers struct{ itsm.UserService }
 
 type stubAudit struct{ itsm.AuditService }
+
+type stubTickets struct{ itsm.TicketService }
+
+type stubAgreements struct{ itsm.AgreementService }
+
+type stubProblems struct{ itsm.ProblemService }
+
+type stubEscalations struct{ itsm.EscalationService }
+
+type stubAttachments struct{ itsm.AttachmentService }
+
+type stubRelations struct{ itsm.TicketRelations }

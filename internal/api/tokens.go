@@ -23,22 +23,15 @@ type tokenCreated struct {
 // listTokens serves GET /api/v1/tokens: the caller's own tokens, newest
 // first, revoked ones included; never their secrets.
 func (a *API) listTokens(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r)
+	p, err := listPaging(r)
 	if err != nil {
-		return err
-	}
-	p := q.paging()
-	if err := q.err(); err != nil {
 		return err
 	}
 	tokens, err := a.svc.Auth.FindAPITokens(r.Context(), itsm.ActorFromContext(r.Context()).UserID)
 	if err != nil {
 		return err
 	}
-	total := len(tokens)
-	start := min(p.offset, total)
-	tokens = tokens[start : start+min(p.limit, total-start)]
-	writePage(w, tokens, total, p)
+	writeList(w, tokens, p)
 	return nil
 }
 
