@@ -82,6 +82,8 @@ type Services struct {
 	Attachments   AttachmentService
 	Relations     TicketRelations
 	Reports       SLAReportService
+	Settings      DeskSettingsService
+	WhatIf        WhatIfService
 }
 
 // ChainProblem is one place where the audit chain does not verify.

@@ -49,7 +49,8 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	w, err := web.New(web.Config{Services: cfg.Services, Logger: cfg.Logger, SecureCookies: cfg.SecureCookies, Version: cfg.Version, SecretKey: cfg.SecretKey, Now: cfg.Now})
+	w, err := web.New(web.Config{Services: cfg.Services, Logger: cfg.Logger, SecureCookies: cfg.SecureCookies, Version: cfg.Version, SecretKey: cfg.SecretKey, Now: cfg.Now,
+		DeskSettings: cfg.Services.Settings, WhatIf: cfg.Services.WhatIf})
 	if err != nil {
 		return nil, err
 	}

@@ -13,9 +13,11 @@ var (
 	_ itsm.EscalationService   = (*DB)(nil)
 	_ itsm.AttachmentService   = (*DB)(nil)
 	_ itsm.TicketRelations     = (*DB)(nil)
+	_ itsm.DeskSettingsService = (*DB)(nil)
+	_ itsm.WhatIfService       = (*DB)(nil)
 )
 
 // Services returns the domain services backed by db.
 func (db *DB) Services() itsm.Services {
-	return itsm.Services{Organisations: db, Users: db, Auth: db, Audit: db, Tickets: db, Agreements: db, Problems: db, Escalations: db, Attachments: db, Relations: db, Reports: db}
+	return itsm.Services{Organisations: db, Users: db, Auth: db, Audit: db, Tickets: db, Agreements: db, Problems: db, Escalations: db, Attachments: db, Relations: db, Reports: db, Settings: db, WhatIf: db}
 }

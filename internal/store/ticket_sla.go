@@ -319,15 +319,9 @@ func (tx *Tx) reopenDays() (int, error) {
 	return n, err
 }
 
-// ServiceDeskSettings are the service desk's configurable rules.
-type ServiceDeskSettings struct {
-	PriorityMatrix itsm.PriorityMatrix `json:"priority_matrix"`
-	ReopenDays     int                 `json:"reopen_days"`
-}
-
 // DeskSettings returns the priority matrix and reopen window.
-func (db *DB) DeskSettings(ctx context.Context) (ServiceDeskSettings, error) {
-	var s ServiceDeskSettings
+func (db *DB) DeskSettings(ctx context.Context) (itsm.DeskSettings, error) {
+	var s itsm.DeskSettings
 	err := db.view(ctx, func(tx *Tx) (err error) {
 		if s.PriorityMatrix, err = tx.priorityMatrix(); err != nil {
 			return err
@@ -340,7 +334,7 @@ func (db *DB) DeskSettings(ctx context.Context) (ServiceDeskSettings, error) {
 
 // SetDeskSettings changes the priority matrix and reopen window
 // (administrators and managers).
-func (db *DB) SetDeskSettings(ctx context.Context, s ServiceDeskSettings) error {
+func (db *DB) SetDeskSettings(ctx context.Context, s itsm.DeskSettings) error {
 	a := itsm.ActorFromContext(ctx)
 	if !a.CanManageOrgs() {
 		return itsm.Errorf(itsm.EFORBIDDEN, "Only managers and administrators can change the service desk's rules.")
@@ -357,7 +351,7 @@ func (db *DB) SetDeskSettings(ctx context.Context, s ServiceDeskSettings) error 
 		return err
 	}
 	return db.update(ctx, func(tx *Tx) error {
-		before := ServiceDeskSettings{}
+		before := itsm.DeskSettings{}
 		before.PriorityMatrix, _ = tx.priorityMatrix()
 		before.ReopenDays, _ = tx.reopenDays()
 		if err := tx.putSetting(settingPriorityMatrix, s.PriorityMatrix); err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"mime"
 	"net/http"
 
 	"github.com/steward-itsm/steward/internal/itsm"
@@ -29,7 +30,7 @@ func (s *Server) checkCSRF(r *http.Request, allowAnonymous bool) error {
 	if err := s.origins.Check(r); err != nil {
 		return &refusal{err: errCSRF, objectType: "form", objectID: r.Method + " " + r.URL.Path, reason: "cross-origin request refused"}
 	}
-	if err := r.ParseForm(); err != nil {
+	if err := parsePostedForm(r); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			return err
@@ -46,6 +47,20 @@ func (s *Server) checkCSRF(r *http.Request, allowAnonymous bool) error {
 		}
 	}
 	return &refusal{err: errCSRF, objectType: "form", objectID: r.Method + " " + r.URL.Path, reason: "missing or invalid CSRF token"}
+}
+
+// uploadMemory is how much of a multipart form (a file upload) is held in
+// memory; the rest goes to temporary files, which wrap removes when the
+// request is done.
+const uploadMemory = 1 << 20
+
+// parsePostedForm reads a posted form, URL-encoded or multipart (a form
+// with a file), into r.PostForm.
+func parsePostedForm(r *http.Request) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		return r.ParseMultipartForm(uploadMemory)
+	}
+	return r.ParseForm()
 }
 
 func tokensEqual(sent, want string) bool {

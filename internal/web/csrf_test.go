@@ -31,6 +31,8 @@ func TestEveryPostNeedsCSRFToken(t *testing.T) {
 			t.Fatalf("tokens: %v %v", tokens, err)
 		}
 		org := e.mustOrg(f.CustomerA.ID)
+		ticket := id(e.mustRaise(f.CustomerUserA, "Guarded").ID)
+		d := e.mustDesk()
 		ids := map[string]string{
 			"/organisations/{id}/edit":    id(org.ID),
 			"/users/{id}/edit":            id(target.ID),
@@ -45,12 +47,44 @@ func TestEveryPostNeedsCSRFToken(t *testing.T) {
 			"/account/tokens/new":         "",
 			"/organisations/new":          "",
 			"/users/new":                  "",
+			// The service desk's forms, on a ticket of customer A.
+			"/tickets/new":              "",
+			"/tickets/bulk-assign":      "",
+			"/tickets/{id}/comment":     ticket,
+			"/tickets/{id}/attachments": ticket,
+			"/tickets/{id}/status":      ticket,
+			"/tickets/{id}/priority":    ticket,
+			"/tickets/{id}/assign":      ticket,
+			"/tickets/{id}/provider":    ticket,
+			"/tickets/{id}/reopen":      ticket,
+			"/tickets/{id}/escalate":    ticket,
+			"/tickets/{id}/watch":       ticket,
+			"/tickets/{id}/unwatch":     ticket,
+			"/tickets/{id}/watchers":    ticket,
+			"/tickets/{id}/links":       ticket,
+
+			// Service management.
+			"/problems/new":                                  "",
+			"/problems/{id}/edit":                            id(d.problem.ID),
+			"/problems/{id}/incidents/link":                  id(d.problem.ID),
+			"/problems/{id}/incidents/unlink":                id(d.problem.ID),
+			"/escalations/{id}/acknowledge":                  id(d.escalationA.ID),
+			"/escalations/{id}/raise":                        id(d.escalationA.ID),
+			"/escalations/{id}/note":                         id(d.escalationA.ID),
+			"/escalations/{id}/resolve":                      id(d.escalationA.ID),
+			"/organisations/{id}/escalation-contacts/add":    id(f.Provider.ID),
+			"/organisations/{id}/escalation-contacts/remove": id(f.Provider.ID),
+			"/agreements/new":                                "",
+			"/settings/service-desk":                         "",
 		}
 		form := url.Values{
 			"name": {"Changed"}, "email": {"changed@alpha.test"}, "kind": {"customer"}, "time_zone": {"Europe/London"}, "active": {"false"},
 			"role": {"customer_admin"}, "status": {"disabled"}, "version": {"1"}, "organisation_id": {id(f.CustomerA.ID)},
 			"password": {"a long new password"}, "password_confirm": {"a long new password"}, "current_password": {storetest.Password},
 			"expiry": {"30"},
+			// Service management: a problem, an escalation action, a contact.
+			"title": {"Changed"}, "ref": {d.ticketA.Ref}, "ticket_id": {id(d.ticketA.ID)}, "raise_reason": {"Changed"},
+			"note": {"Changed"}, "outcome": {"Changed"}, "level": {"1"}, "reopen_days": {"3"}, "priority_matrix.high.high": {"P4"},
 		}
 		var posts []string
 		for _, p := range e.srv.Patterns() {
@@ -101,6 +135,9 @@ func TestEveryPostNeedsCSRFToken(t *testing.T) {
 		}
 		if u := e.mustUserByID(pending.ID); u.Status != itsm.UserPending {
 			t.Errorf("registration decided without a token: %s", u.Status)
+		}
+		if esc := e.mustEscalationByID(d.escalationA.ID); esc.Version != d.escalationA.Version {
+			t.Errorf("escalation acted on without a token: %+v", esc)
 		}
 		// The session survived every refused sign-out.
 		mustStatus(t, c.Get("/account"), http.StatusOK, "still signed in")

@@ -55,6 +55,9 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		Logger:   slog.New(slog.NewTextHandler(e.logs, nil)),
 		Version:  "test",
 		Now:      storetest.ClockOf(db).Now,
+		// The service management pages' extra services (management_test.go).
+		DeskSettings: db,
+		WhatIf:       db,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -99,6 +99,9 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	case http.StatusRequestEntityTooLarge:
 		msg = "The form you sent is larger than Steward accepts. Go back, send less and try again."
+		if IsUpload(r) {
+			msg = "The file you sent is too large: files must be smaller than 10 MB. Go back and choose a smaller file."
+		}
 	case http.StatusInternalServerError:
 		s.log.ErrorContext(ctx, "web request failed", "request_id", httpx.RequestID(ctx),
 			"method", r.Method, "path", r.URL.Path, "error", err)

@@ -26,6 +26,11 @@ type homePage struct {
 	// The latest audit entries, for those who may read the log.
 	ShowAudit bool
 	Audit     auditTable
+
+	// The service desk: figures for those who work or audit tickets, the
+	// organisation's open tickets for customers.
+	Desk         *deskDashboard
+	CustomerDesk *customerDesk
 }
 
 // registrationTable is what the "registrationTable" partial draws.
@@ -54,6 +59,15 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		p.Heading = "Dashboard"
 		p.Caption = org.Name
+	}
+
+	if p.Customer {
+		p.CustomerDesk, err = s.customerDeskFor(r, a, &p.basePage)
+	} else {
+		p.Desk, err = s.deskDashboardFor(r, a)
+	}
+	if err != nil {
+		return err
 	}
 
 	p.ListOrgs, p.ListUsers = a.ReadsEverything(), canListUsers(a)

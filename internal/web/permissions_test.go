@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -103,11 +104,22 @@ func TestPagePermissions(t *testing.T) {
 func TestNavigationByRole(t *testing.T) {
 	e := newEnv(t, storetest.MustOpen(t, store.SQLite))
 	clients := e.clients()
-	all := []string{"/organisations", "/users", "/registrations", "/audit"}
+	// Everyone signed in has the service desk's tickets and SLA reports;
+	// customers report issues; those who work or audit the desk see
+	// problems and escalations.
+	desk := []string{"/tickets", "/reports/sla"}
+	working := append([]string{"/problems", "/escalations"}, desk...)
+	customer := append([]string{"/tickets/new"}, desk...)
+	managers := []string{"/organisations", "/users", "/registrations", "/audit"}
+	all := append(slices.Clone(managers), "/tickets", "/tickets/new", "/problems", "/escalations", "/reports/sla")
 	offers := map[string][]string{
-		"admin": all, "manager": all, "agent": {"/organisations", "/users"},
-		"auditor": {"/organisations", "/users", "/audit"}, "provider": nil,
-		"custAdminA": {"/users", "/registrations", "/audit"}, "custUserA": nil,
+		"admin":      append(slices.Clone(managers), working...),
+		"manager":    append(slices.Clone(managers), working...),
+		"agent":      append([]string{"/organisations", "/users"}, working...),
+		"auditor":    append([]string{"/organisations", "/users", "/audit"}, working...),
+		"provider":   working,
+		"custAdminA": append([]string{"/users", "/registrations", "/audit"}, customer...),
+		"custUserA":  customer,
 	}
 	for role, links := range offers {
 		body := clients[role].Get("/account").Body

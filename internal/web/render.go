@@ -125,18 +125,31 @@ func (s *Server) viewerOrg(r *http.Request) (string, *time.Location) {
 }
 
 // navFor lists the sections the actor's role may use, and nothing else.
+// The current section is the one whose address is the longest match for
+// the page's path, so that /tickets/new marks "Report an issue" and not
+// "Tickets" as well.
 func navFor(a *itsm.Actor, current string) []navLink {
 	var links []navLink
 	add := func(href, label string) {
-		cur := current == href || (href != "/" && strings.HasPrefix(current, href+"/"))
-		links = append(links, navLink{Href: href, Label: label, Current: cur})
+		links = append(links, navLink{Href: href, Label: label})
 	}
 	if !a.SignedIn() {
 		add("/sign-in", "Sign in")
 		add("/register", "Register")
-		return links
+		return markCurrent(links, current)
 	}
 	add("/", "Home")
+	// The service desk: customers see their organisation's tickets,
+	// providers those escalated to them, staff and auditors every one.
+	add("/tickets", "Tickets")
+	if a.IsCustomer() {
+		add("/tickets/new", "Report an issue")
+	}
+	if a.ReadsEverything() || a.IsProvider() {
+		add("/problems", "Problems")
+		add("/escalations", "Escalations")
+	}
+	add("/reports/sla", "SLA reports")
 	if a.ReadsEverything() {
 		add("/organisations", "Organisations")
 	}
@@ -150,14 +163,32 @@ func navFor(a *itsm.Actor, current string) []navLink {
 		add("/audit", "Audit log")
 	}
 	add("/account", "Your account")
+	return markCurrent(links, current)
+}
+
+// markCurrent marks the link whose address is the longest match for the
+// current path.
+func markCurrent(links []navLink, current string) []navLink {
+	best := -1
+	for i, l := range links {
+		if current == l.Href || (l.Href != "/" && strings.HasPrefix(current, l.Href+"/")) {
+			if best < 0 || len(l.Href) > len(links[best].Href) {
+				best = i
+			}
+		}
+	}
+	if best >= 0 {
+		links[best].Current = true
+	}
 	return links
 }
 
-// parseTemplates parses the layout and partials with each page's template,
+// parseTemplates parses the layout and partials (partials.html, and one
+// partials_<area>.html per area of the site) with each page's template,
 // once, at start-up. A page is templates/pages/<name>.html and defines
 // "content".
 func parseTemplates(fsys fs.FS, funcs template.FuncMap) (map[string]*template.Template, error) {
-	base, err := template.New("layout").Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials.html")
+	base, err := template.New("layout").Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
 	}

@@ -88,6 +88,91 @@ func (s *Server) routes() []route {
 		{"GET /audit", signedIn, s.auditList},
 		{"GET /audit.csv", signedIn, s.auditCSV},
 		{"GET /audit/{id}", signedIn, s.auditDetail},
+
+		// SERVICE DESK: TICKETS (tickets, customer area, queues, dashboard).
+		// Lists: everyone signed in, scoped by the store (staff and
+		// auditors every ticket, customers their organisation's, providers
+		// those escalated to them). Raising: customers and the service
+		// desk. Bulk assignment: the service desk.
+		{"GET /tickets", signedIn, s.ticketList},
+		{"GET /tickets.csv", signedIn, s.ticketCSV},
+		{"GET /tickets/new", signedIn, s.ticketNewForm},
+		{"POST /tickets/new", signedIn, s.ticketCreate},
+		{"POST /tickets/bulk-assign", signedIn, s.ticketBulkAssign},
+		// A ticket: anyone who can see it; to anyone else it does not
+		// exist. Auditors change nothing. Replies, files and watching:
+		// anyone who can see it. Internal notes and status: the service
+		// desk and the provider it is escalated to. Priority, assignment,
+		// provider, others' watching and links: the service desk.
+		// Re-opening and disputes: the customer and the service desk.
+		{"GET /tickets/ref/{ref}", signedIn, s.ticketByRef},
+		{"GET /tickets/{id}", signedIn, s.ticketDetail},
+		{"POST /tickets/{id}/comment", signedIn, s.ticketComment},
+		{"POST /tickets/{id}/attachments", signedIn, s.ticketUpload},
+		{"POST /tickets/{id}/status", signedIn, s.ticketStatus},
+		{"POST /tickets/{id}/priority", signedIn, s.ticketPriority},
+		{"POST /tickets/{id}/assign", signedIn, s.ticketAssign},
+		{"POST /tickets/{id}/provider", signedIn, s.ticketProvider},
+		{"POST /tickets/{id}/reopen", signedIn, s.ticketReopen},
+		{"POST /tickets/{id}/escalate", signedIn, s.ticketEscalate},
+		{"POST /tickets/{id}/watch", signedIn, s.ticketWatch},
+		{"POST /tickets/{id}/unwatch", signedIn, s.ticketUnwatch},
+		{"POST /tickets/{id}/watchers", signedIn, s.ticketAddWatcher},
+		{"POST /tickets/{id}/links", signedIn, s.ticketLink},
+		// A ticket's file: anyone who can see it (customers: not internal
+		// files); 404 otherwise.
+		{"GET /attachments/{id}", signedIn, s.attachmentDownload},
+
+		// SERVICE DESK: MANAGEMENT (problems, escalations, agreements,
+		// SLA reports, what-if, settings).
+
+		// Problems. Lists and detail: staff, auditors, and providers (those
+		// assigned to them); customers see known errors on their tickets.
+		// New problems and incident links: staff. Changes: staff, and the
+		// assigned provider for root cause, workaround and status.
+		{"GET /problems", signedIn, s.problemList},
+		{"GET /problems.csv", signedIn, s.problemCSV},
+		{"GET /problems/new", signedIn, s.problemNewForm},
+		{"POST /problems/new", signedIn, s.problemCreate},
+		{"GET /problems/{id}", signedIn, s.problemDetail},
+		{"GET /problems/{id}/edit", signedIn, s.problemEditForm},
+		{"POST /problems/{id}/edit", signedIn, s.problemUpdate},
+		{"POST /problems/{id}/incidents/link", signedIn, s.problemLink},
+		{"POST /problems/{id}/incidents/unlink", signedIn, s.problemUnlink},
+
+		// Escalations. The queue and detail: staff, auditors, and providers
+		// (their tickets'). Actions: staff.
+		{"GET /escalations", signedIn, s.escalationList},
+		{"GET /escalations.csv", signedIn, s.escalationCSV},
+		{"GET /escalations/{id}", signedIn, s.escalationDetail},
+		{"POST /escalations/{id}/acknowledge", signedIn, s.escalationAcknowledge},
+		{"POST /escalations/{id}/raise", signedIn, s.escalationRaise},
+		{"POST /escalations/{id}/note", signedIn, s.escalationNote},
+		{"POST /escalations/{id}/resolve", signedIn, s.escalationResolve},
+		// A provider's escalation contacts: staff, auditors and the provider
+		// read them; managers and administrators change them.
+		{"GET /organisations/{id}/escalation-contacts", signedIn, s.escalationContacts},
+		{"POST /organisations/{id}/escalation-contacts/add", signedIn, s.escalationContactAdd},
+		{"POST /organisations/{id}/escalation-contacts/remove", signedIn, s.escalationContactRemove},
+
+		// Service agreements. Everyone signed in reads those that apply to
+		// them; managers and administrators add them.
+		{"GET /agreements", signedIn, s.agreementList},
+		{"GET /agreements.csv", signedIn, s.agreementCSV},
+		{"GET /agreements/new", signedIn, s.agreementNewForm},
+		{"POST /agreements/new", signedIn, s.agreementCreate},
+		{"GET /agreements/{id}", signedIn, s.agreementDetail},
+
+		// SLA reports: everyone signed in (customers their own
+		// organisation's, providers the tickets escalated to them).
+		{"GET /reports/sla", signedIn, s.slaReport},
+		{"GET /reports/sla.csv", signedIn, s.slaReportCSV},
+		{"GET /reports/sla.xlsx", signedIn, s.slaReportXLSX},
+		// The what-if comparison of agreements: staff and auditors.
+		{"GET /sla/what-if", signedIn, s.whatIf},
+		// Service desk settings: managers and administrators; auditors read.
+		{"GET /settings/service-desk", signedIn, s.deskSettings},
+		{"POST /settings/service-desk", signedIn, s.deskSettingsSave},
 	}
 }
 
@@ -96,6 +181,14 @@ func (s *Server) routes() []route {
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.NoteRoute(r)
+		// A form with a file may have spilled to temporary files; the
+		// server only removes those of the request it made, not of this
+		// copy.
+		defer func() {
+			if r.MultipartForm != nil {
+				_ = r.MultipartForm.RemoveAll()
+			}
+		}()
 		a := itsm.ActorFromContext(r.Context())
 		if rt.access == signedIn && !a.SignedIn() {
 			s.redirectToSignIn(w, r)

@@ -47,6 +47,13 @@ type Config struct {
 	// from which forms may be posted, for deployments whose proxy changes
 	// the Host header. Same-origin posts never need it.
 	TrustedOrigins []string
+	// DeskSettings reads and changes the service desk's rules (the
+	// priority matrix and the reopen window) for the settings page, which
+	// is not found without it.
+	DeskSettings DeskSettingsService
+	// WhatIf reads the ticket histories the what-if comparison of service
+	// agreements replays; the comparison page is not found without it.
+	WhatIf itsm.WhatIfService
 }
 
 // Server serves the HTML surface. Make one with New.
@@ -62,6 +69,9 @@ type Server struct {
 	origins *http.CrossOriginProtection
 	mux     *http.ServeMux
 	handler http.Handler
+
+	desk      DeskSettingsService
+	whatIfSvc itsm.WhatIfService
 }
 
 // New checks cfg, parses every template and hashes every static asset; it
@@ -78,6 +88,9 @@ func New(cfg Config) (*Server, error) {
 		version: cfg.Version,
 		key:     cfg.SecretKey,
 		now:     cfg.Now,
+
+		desk:      cfg.DeskSettings,
+		whatIfSvc: cfg.WhatIf,
 	}
 	if s.log == nil {
 		s.log = slog.Default()

@@ -1,0 +1,158 @@
+package web
+
+import (
+	"fmt"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/steward-itsm/steward/internal/itsm"
+)
+
+// MaxUploadBody is the largest request body the upload forms need: a file
+// of itsm.MaxAttachmentSize and the rest of the form around it. The
+// server's body limit must allow it for the requests IsUpload reports.
+const MaxUploadBody = itsm.MaxAttachmentSize + 1<<20
+
+var uploadPath = regexp.MustCompile(`^/tickets/(new|[0-9]+/attachments)$`)
+
+// IsUpload reports whether r posts one of the forms that carry a file
+// ("Report an issue" and a ticket's upload form), whose bodies may be up
+// to MaxUploadBody rather than the server's usual limit.
+func IsUpload(r *http.Request) bool {
+	return r.Method == http.MethodPost && uploadPath.MatchString(r.URL.Path)
+}
+
+// postedFile is a file chosen in a form, already checked for what can be
+// checked before the store reads it: its name exactly as the browser sent
+// it (a name with a folder path is refused, not quietly shortened) and
+// its size. The store checks its content.
+type postedFile struct {
+	multipart.File
+	name string
+}
+
+var errTooLargeFile = &itsm.Error{Code: itsm.ETOOLARGE, Message: "The file must be smaller than 10 MB.", Fields: map[string]string{"file": "The file must be smaller than 10 MB."}}
+
+// formFile returns the file posted in a field, or nil when none was chosen
+// (browsers send an empty part then). The caller closes it.
+func formFile(r *http.Request, fieldName string) (*postedFile, error) {
+	if r.MultipartForm == nil || len(r.MultipartForm.File[fieldName]) == 0 {
+		return nil, nil
+	}
+	files := r.MultipartForm.File[fieldName]
+	if len(files) > 1 {
+		return nil, fieldErr(fieldName, "Choose one file at a time.")
+	}
+	fh := files[0]
+	// multipart.FileHeader.Filename keeps only the last element of a
+	// path; the header has the name as sent.
+	name := fh.Filename
+	if _, params, err := mime.ParseMediaType(fh.Header.Get("Content-Disposition")); err == nil && params["filename"] != "" {
+		name = params["filename"]
+	}
+	if _, err := itsm.CheckAttachmentName(name); err != nil {
+		return nil, err
+	}
+	// Bidirectional controls make "photo\u202Egnp.exe" read as
+	// "photoexe.png"; tabs have no place in a file name.
+	if strings.ContainsFunc(name, func(r rune) bool { return r == '\t' || unicode.Is(unicode.Bidi_Control, r) }) {
+		return nil, fieldErr(fieldName, "The file name contains characters that are not allowed; rename the file and try again.")
+	}
+	if fh.Size > itsm.MaxAttachmentSize {
+		return nil, errTooLargeFile
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, fmt.Errorf("open uploaded file: %w", err)
+	}
+	return &postedFile{File: f, name: name}, nil
+}
+
+// ticketUpload adds a file to a ticket: anyone who may write on it, with
+// "internal" (seen only by the service desk and the provider) for those
+// who work it.
+func (s *Server) ticketUpload(w http.ResponseWriter, r *http.Request) error {
+	a := itsm.ActorFromContext(r.Context())
+	var name string
+	return s.ticketAction(w, r, func(t *itsm.Ticket) (string, error) {
+		file, err := formFile(r, "file")
+		if err != nil {
+			return "", err
+		}
+		if file == nil {
+			return "", fieldErr("file", "Choose a file to upload.")
+		}
+		defer file.Close()
+		name = file.name
+		internal := r.PostFormValue("internal") == "true"
+		if internal && !worksTicket(a, t) {
+			return "", forbidden("Only the service desk and the provider can add internal files.")
+		}
+		if _, err := s.svc.Attachments.AddAttachment(r.Context(), t.ID, itsm.NewAttachment{Filename: name, Data: file, Internal: internal}); err != nil {
+			return "", err
+		}
+		return name + " has been added to " + t.Ref + ".", nil
+	}, func(p *ticketDetailPage) { p.InternalFile = r.PostFormValue("internal") == "true" }, nil)
+}
+
+// attachmentDownload sends a file to anyone who may see it (404 to anyone
+// else): always as a download with its name (RFC 6266, UTF-8 in
+// filename*), with the content type recorded when it was checked, never
+// sniffed and, should a browser show it anyway, sandboxed.
+func (s *Server) attachmentDownload(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	at, data, err := s.svc.Attachments.OpenAttachment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", at.ContentType)
+	h.Set("Content-Disposition", contentDisposition(at.Filename))
+	h.Set("Content-Length", strconv.Itoa(len(data)))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox")
+	h.Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(data)
+	}
+	return nil
+}
+
+// contentDisposition makes an attachment header for a file name: an ASCII
+// fallback in filename for old clients, and the exact name in filename* as
+// UTF-8, percent-encoded (RFC 5987, now RFC 8187).
+func contentDisposition(name string) string {
+	fallback := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' {
+			return '_'
+		}
+		return r
+	}, name)
+	var enc strings.Builder
+	for _, b := range []byte(name) {
+		if isAttrChar(b) {
+			enc.WriteByte(b)
+		} else {
+			fmt.Fprintf(&enc, "%%%02X", b)
+		}
+	}
+	return `attachment; filename="` + fallback + `"; filename*=UTF-8''` + enc.String()
+}
+
+// isAttrChar reports whether b may appear unencoded in an RFC 5987 value.
+func isAttrChar(b byte) bool {
+	switch {
+	case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$&+-.^_`|~", b) >= 0
+}
