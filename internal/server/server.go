@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,8 +19,12 @@ import (
 	"github.com/steward-itsm/steward/internal/web"
 )
 
-// MaxBody is the largest request body accepted anywhere (1 MiB).
+// MaxBody is the largest web form accepted (1 MiB).
 const MaxBody = 1 << 20
+
+// MaxUploadBody is the largest web form that carries a file: the largest
+// attachment plus room for the form's other fields.
+const MaxUploadBody = itsm.MaxAttachmentSize + 256<<10
 
 // Config wires the surfaces.
 type Config struct {
@@ -54,14 +57,20 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := api.New(api.Config{Services: cfg.Services, Logger: cfg.Logger, Version: cfg.Version})
+	a, err := api.New(api.Config{Services: cfg.Services, Logger: cfg.Logger, Version: cfg.Version, Now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}
 	metrics := httpx.NewMetrics(cfg.Registry)
 	mux := http.NewServeMux()
+	// The API limits each route's body itself (uploads take more than
+	// JSON); web forms get 1 MiB, except the two forms that carry files.
 	mux.Handle("/api/", a.Handler())
-	mux.Handle("/", w.Handler())
+	small := httpx.LimitBody(MaxBody, w.TooLarge())(w.Handler())
+	large := httpx.LimitBody(MaxUploadBody, w.TooLarge())(w.Handler())
+	mux.Handle("/", small)
+	mux.Handle("POST /tickets/new", large)
+	mux.Handle("POST /tickets/{id}/attachments", large)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": cfg.Version})
@@ -78,19 +87,10 @@ func New(cfg Config) (http.Handler, error) {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	webTooLarge := w.TooLarge()
-	tooLarge := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/") {
-			writeJSON(rw, http.StatusRequestEntityTooLarge, map[string]any{"error": map[string]any{"code": itsm.ETOOLARGE, "message": "The request is too large: the limit is 1 MB."}})
-			return
-		}
-		webTooLarge.ServeHTTP(rw, r)
-	})
 	return httpx.Chain(mux,
 		httpx.WithRequestID,
 		httpx.Observe(cfg.Logger, metrics),
 		httpx.SecurityHeaders,
-		httpx.LimitBody(MaxBody, tooLarge),
 	), nil
 }
 
