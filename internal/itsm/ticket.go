@@ -261,6 +261,11 @@ func (n *NewTicket) Validate() error {
 	return v.Err()
 }
 
+// TicketTotalCap is where ticket counts stop: FindTickets reports a total of
+// TicketTotalCap+1 for "more than 10,000", because counting a million-ticket
+// history exactly would cost far more than showing a page of it.
+const TicketTotalCap = 10000
+
 // TicketFilter selects tickets. Nil fields do not filter.
 type TicketFilter struct {
 	ID          *int64

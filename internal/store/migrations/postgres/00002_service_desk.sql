@@ -54,14 +54,18 @@ CREATE TABLE tickets (
     closed_at           BIGINT,
     version             BIGINT NOT NULL DEFAULT 1
 );
-CREATE INDEX tickets_org_created ON tickets (org_id, created_at);
+-- Queue indexes: each lets a filtered queue read its newest (or most
+-- urgent) page straight from the index and stop after the page.
 CREATE INDEX tickets_created ON tickets (created_at);
-CREATE INDEX tickets_open_due ON tickets (is_open, next_due);
-CREATE INDEX tickets_next_alert ON tickets (next_alert_at) WHERE next_alert_at IS NOT NULL;
+CREATE INDEX tickets_updated ON tickets (updated_at);
+CREATE INDEX tickets_org_open_created ON tickets (org_id, is_open, created_at);
 CREATE INDEX tickets_status_created ON tickets (status, created_at);
-CREATE INDEX tickets_assignee ON tickets (assignee_id, is_open);
-CREATE INDEX tickets_provider ON tickets (provider_id, is_open);
+CREATE INDEX tickets_assignee_open_created ON tickets (assignee_id, is_open, created_at);
+CREATE INDEX tickets_assignee_open_updated ON tickets (assignee_id, is_open, updated_at);
+CREATE INDEX tickets_provider_open_created ON tickets (provider_id, is_open, created_at);
 CREATE INDEX tickets_priority_created ON tickets (priority, created_at);
+CREATE INDEX tickets_open_due ON tickets (is_open, (COALESCE(next_due, 9223372036854775807)), id);
+CREATE INDEX tickets_next_alert ON tickets (next_alert_at) WHERE next_alert_at IS NOT NULL;
 CREATE UNIQUE INDEX tickets_external_ref ON tickets (external_ref) WHERE external_ref IS NOT NULL;
 
 CREATE TABLE ticket_events (
