@@ -28,10 +28,12 @@ Commands:
   user add|list|disable|passwd
                             manage people
   token add|revoke          manage API tokens
+  agreement add|list        manage help desk service agreements
   verify                    check the audit log's hash chain
   sla simulate FILE.json    what-if SLA simulation (same JSON as the API)
   sla holidays              list a holiday set's bank holidays for a year
   import servicenow FILE    import a ServiceNow incident export (CSV or zip)
+  report sla                write the monthly SLA compliance report (CSV or XLSX)
   version                   print the version
 
 Run "steward COMMAND -h" for a command's flags. Every flag has a STEWARD_*
@@ -79,6 +81,10 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdSLA(ctx, args[1:], e)
 	case "import":
 		err = cmdImport(ctx, args[1:], e)
+	case "report":
+		err = cmdReport(ctx, args[1:], e)
+	case "agreement":
+		err = cmdAgreement(ctx, args[1:], e)
 	case "version", "-v", "--version":
 		fmt.Fprintf(e.stdout, "steward %s\n", version)
 	case "help", "-h", "--help":
