@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -173,6 +174,7 @@ func crawl(t *testing.T, ctx context.Context, s *site, start string, limit int) 
 func TestAccessibilityOfEveryPage(t *testing.T) {
 	ctx := mustBrowser(t)
 	s := mustSite(t, store.SQLite)
+	mustServiceDesk(t, s)
 	for _, p := range []string{"/sign-in", "/register", "/accessibility", "/no-such-page"} {
 		do(t, ctx, chromedp.Navigate(s.URL+p), chromedp.WaitReady(chromedp.CSS("body")))
 		mustAxe(t, ctx, p)
@@ -182,5 +184,43 @@ func TestAccessibilityOfEveryPage(t *testing.T) {
 		visited := crawl(t, ctx, s, "/", 60)
 		t.Logf("%s (%s): axe ran on %d pages: %s", u.Name, u.Role, len(visited), strings.Join(visited, " "))
 		signOut(t, ctx)
+	}
+}
+
+// mustServiceDesk adds an agreement, a ticket of customer A escalated to
+// the provider with a reply, a linked known error and a customer's
+// escalation, so that the detail pages have something to show.
+func mustServiceDesk(t *testing.T, s *site) {
+	t.Helper()
+	f := s.F
+	ag := &itsm.ServiceAgreement{Name: "Help desk agreement", ProviderID: f.Provider.ID, EffectiveFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		Calendar: itsm.OfficeHoursSpec(), Targets: itsm.DefaultTargets()}
+	if err := s.DB.CreateAgreement(storetest.As(f.Manager), ag); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := s.DB.CreateTicket(storetest.As(f.CustomerUserA), itsm.NewTicket{Title: "Invoices rejected", Description: "PEPPOL invoices bounce with error *E42*.", Impact: itsm.High, Urgency: itsm.Medium})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := storetest.As(f.Agent)
+	if _, err := s.DB.AddComment(agent, tk.ID, itsm.Comment{Body: "We are looking at it."}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB.AddComment(agent, tk.ID, itsm.Comment{Body: "Suspect the access point.", Internal: true}); err != nil {
+		t.Fatal(err)
+	}
+	tk, _ = s.DB.FindTicketByID(agent, tk.ID)
+	if tk, err = s.DB.UpdateTicket(agent, tk.ID, itsm.TicketUpdate{ProviderID: &f.Provider.ID, Version: tk.Version}); err != nil {
+		t.Fatal(err)
+	}
+	p := &itsm.Problem{Title: "Access point rejects long names", Workaround: "Shorten the name.", KnownError: true, ProviderID: &f.Provider.ID}
+	if err := s.DB.CreateProblem(agent, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB.LinkIncident(agent, p.ID, tk.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB.Escalate(storetest.As(f.CustomerUserA), tk.ID, "This has stopped all our invoices."); err != nil {
+		t.Fatal(err)
 	}
 }
