@@ -75,7 +75,7 @@ func TestServiceDeskJourney(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tk, err = s.DB.UpdateTicket(storetest.As(f.Agent), id, itsm.TicketUpdate{ProviderID: &f.Provider.ID, Version: tk.Version}); err != nil {
+			if _, err = s.DB.UpdateTicket(storetest.As(f.Agent), id, itsm.TicketUpdate{ProviderID: &f.Provider.ID, Version: tk.Version}); err != nil {
 				t.Fatal(err)
 			}
 			clock.Advance(2 * time.Hour)
