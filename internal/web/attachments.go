@@ -13,16 +13,12 @@ import (
 	"github.com/steward-itsm/steward/internal/itsm"
 )
 
-// MaxUploadBody is the largest request body the upload forms need: a file
-// of itsm.MaxAttachmentSize and the rest of the form around it. The
-// server's body limit must allow it for the requests IsUpload reports.
-const MaxUploadBody = itsm.MaxAttachmentSize + 1<<20
-
 var uploadPath = regexp.MustCompile(`^/tickets/(new|[0-9]+/attachments)$`)
 
 // IsUpload reports whether r posts one of the forms that carry a file
-// ("Report an issue" and a ticket's upload form), whose bodies may be up
-// to MaxUploadBody rather than the server's usual limit.
+// ("Report an issue" and a ticket's upload form), whose bodies the server
+// lets grow past its usual limit to hold a file of up to
+// itsm.MaxAttachmentSize.
 func IsUpload(r *http.Request) bool {
 	return r.Method == http.MethodPost && uploadPath.MatchString(r.URL.Path)
 }

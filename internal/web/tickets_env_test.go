@@ -20,14 +20,19 @@ import (
 	"github.com/steward-itsm/steward/internal/web/webtest"
 )
 
-// newDeskEnv is newEnv with the body limits production needs for the
-// service desk: the usual small one, and web.MaxUploadBody for the forms
-// that carry a file (web.IsUpload).
+// uploadLimit is the body limit of the forms that carry a file in these
+// tests: room for a file of 10 MiB and the rest of the form, as the
+// server allows them (server.MaxUploadBody).
+const uploadLimit = 11 << 20
+
+// newDeskEnv is newEnv with the body limits production has for the service
+// desk: the usual small one, and a larger one for the forms that carry a
+// file (web.IsUpload).
 func newDeskEnv(t *testing.T, db *store.DB) *env {
 	t.Helper()
 	e := newEnv(t, db)
 	small := httpx.LimitBody(64<<10, e.srv.TooLarge())(e.srv.Handler())
-	big := httpx.LimitBody(web.MaxUploadBody, e.srv.TooLarge())(e.srv.Handler())
+	big := httpx.LimitBody(uploadLimit, e.srv.TooLarge())(e.srv.Handler())
 	limited := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if web.IsUpload(r) {
 			big.ServeHTTP(w, r)
