@@ -225,3 +225,26 @@ func mustAudit(t *testing.T, db *store.DB, _ any) []*itsm.AuditEntry {
 	}
 	return entries
 }
+
+func TestRegistrationThrottle(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := storetest.MustSeed(t, db)
+		db.Throttle.RegistrationsPerHour = store.DefaultThrottle.RegistrationsPerHour
+		anon := storetest.Ctx(itsm.Anonymous("203.0.113.77"))
+		for i := 0; i < db.Throttle.RegistrationsPerHour; i++ {
+			if _, err := db.Register(anon, itsm.Registration{OrgID: f.CustomerA.ID, Name: "Person", Email: "p" + strconv.Itoa(i) + "@alpha.test", Password: storetest.Password}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.Register(anon, itsm.Registration{OrgID: f.CustomerA.ID, Name: "Person", Email: "late@alpha.test", Password: storetest.Password}); itsm.ErrorCode(err) != itsm.ETOOMANY {
+			t.Fatalf("registration over the limit: %v", err)
+		}
+		if _, err := db.Register(storetest.Ctx(itsm.Anonymous("203.0.113.78")), itsm.Registration{OrgID: f.CustomerA.ID, Name: "Other", Email: "other@alpha.test", Password: storetest.Password}); err != nil {
+			t.Fatalf("another address is throttled too: %v", err)
+		}
+		storetest.ClockOf(db).Advance(time.Hour + time.Second)
+		if _, err := db.Register(anon, itsm.Registration{OrgID: f.CustomerA.ID, Name: "Person", Email: "later@alpha.test", Password: storetest.Password}); err != nil {
+			t.Fatalf("after an hour: %v", err)
+		}
+	})
+}

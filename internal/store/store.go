@@ -72,15 +72,17 @@ type DB struct {
 }
 
 // ThrottlePolicy limits failed sign-ins per account and per address within
-// a sliding window.
+// a sliding window, and self-registrations per address per hour.
 type ThrottlePolicy struct {
-	Window     time.Duration
-	PerAccount int
-	PerAddress int
+	Window               time.Duration
+	PerAccount           int
+	PerAddress           int
+	RegistrationsPerHour int
 }
 
-// DefaultThrottle allows 5 failures per account and 20 per address in 15 min.
-var DefaultThrottle = ThrottlePolicy{Window: 15 * time.Minute, PerAccount: 5, PerAddress: 20}
+// DefaultThrottle allows 5 failures per account and 20 per address in 15
+// minutes, and 5 registrations per address an hour.
+var DefaultThrottle = ThrottlePolicy{Window: 15 * time.Minute, PerAccount: 5, PerAddress: 20, RegistrationsPerHour: 5}
 
 // Open opens the database named by dsn: a file path or sqlite://path for
 // SQLite, postgres:// or postgresql:// for PostgreSQL. It does not migrate.

@@ -98,9 +98,11 @@ func slaColumnsOf(res sla.Result) slaColumns {
 	if res.Response.Met {
 		c.responseMet = ts(res.Response.MetAt)
 	}
+	// A paused clock cannot breach, so it has no place in the "breaching
+	// soon" and "breached" queues until it runs again (which recomputes).
 	var next time.Time
 	for _, k := range []sla.Clock{res.Response, res.Resolution} {
-		if !k.Met && (next.IsZero() || k.Due.Before(next)) {
+		if !k.Met && !k.Paused && (next.IsZero() || k.Due.Before(next)) {
 			next = k.Due
 		}
 	}

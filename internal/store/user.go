@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/steward-itsm/steward/internal/itsm"
 )
@@ -293,7 +294,18 @@ func (db *DB) Register(ctx context.Context, r itsm.Registration) (*itsm.User, er
 		return nil, err
 	}
 	u := &itsm.User{OrgID: r.OrgID, Name: r.Name, Email: r.Email, Role: itsm.RoleCustomerUser, Status: itsm.UserPending}
+	ip := itsm.ActorFromContext(ctx).IP
 	err = db.update(ctx, func(tx *Tx) error {
+		// Registration is open to anyone, so one address may make only a
+		// few an hour.
+		var recent int
+		if err := tx.queryRow(`SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND ip = ? AND at >= ? AND object_type = 'user' AND actor_id IS NULL`,
+			ip, ts(tx.now.Add(-time.Hour))).Scan(&recent); err != nil {
+			return fmt.Errorf("count recent registrations: %w", err)
+		}
+		if ip != "" && recent >= db.Throttle.RegistrationsPerHour {
+			return itsm.Errorf(itsm.ETOOMANY, "There have been too many registrations from your network in the last hour. Try again later, or ask your organisation's administrator to add you.")
+		}
 		org, err := tx.findOrg(r.OrgID)
 		if err != nil || org.Kind != itsm.OrgCustomer || !org.Active {
 			return &itsm.Error{Code: itsm.EINVALID, Message: "Choose your organisation from the list.", Fields: map[string]string{"organisation_id": "Choose your organisation from the list."}}

@@ -84,6 +84,7 @@ CREATE INDEX audit_log_org ON audit_log (org_id, id);
 CREATE INDEX audit_log_object ON audit_log (object_type, object_id);
 CREATE INDEX audit_log_actor ON audit_log (actor_id, id);
 CREATE INDEX audit_log_at ON audit_log (at);
+CREATE INDEX audit_log_action_ip ON audit_log (action, ip, at);
 
 -- audit_head holds the chain's last sequence number and hash; updating it
 -- first in every writing transaction serialises appends to the chain.
