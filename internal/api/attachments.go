@@ -28,20 +28,7 @@ var errNotMultipart = itsm.Errorf(codeUnsupportedMediaType,
 // listAttachments serves GET /api/v1/tickets/{id}/attachments: the
 // ticket's files, oldest first; customers do not see internal ones.
 func (a *API) listAttachments(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "ticket")
-	if err != nil {
-		return err
-	}
-	p, err := listPaging(r)
-	if err != nil {
-		return err
-	}
-	files, err := a.svc.Attachments.FindAttachments(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeList(w, files, p)
-	return nil
+	return serveSubList(w, r, "ticket", a.svc.Attachments.FindAttachments)
 }
 
 // addAttachment serves POST /api/v1/tickets/{id}/attachments. The body is

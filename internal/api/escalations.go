@@ -98,20 +98,7 @@ func (a *API) getEscalation(w http.ResponseWriter, r *http.Request) error {
 // escalationHistory serves GET /api/v1/escalations/{id}/history, oldest
 // first.
 func (a *API) escalationHistory(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "escalation")
-	if err != nil {
-		return err
-	}
-	p, err := listPaging(r)
-	if err != nil {
-		return err
-	}
-	events, err := a.svc.Escalations.EscalationHistory(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeList(w, events, p)
-	return nil
+	return serveSubList(w, r, "escalation", a.svc.Escalations.EscalationHistory)
 }
 
 // actOnEscalation serves POST /api/v1/escalations/{id}/actions: the

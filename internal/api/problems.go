@@ -172,20 +172,7 @@ func (a *API) updateProblem(w http.ResponseWriter, r *http.Request) error {
 // listIncidents serves GET /api/v1/problems/{id}/incidents: the tickets
 // linked to the problem that the caller may see, newest first.
 func (a *API) listIncidents(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "problem")
-	if err != nil {
-		return err
-	}
-	p, err := listPaging(r)
-	if err != nil {
-		return err
-	}
-	tickets, err := a.svc.Problems.ProblemIncidents(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeList(w, tickets, p)
-	return nil
+	return serveSubList(w, r, "problem", a.svc.Problems.ProblemIncidents)
 }
 
 // linkIncident serves POST /api/v1/problems/{id}/incidents: the service

@@ -22,20 +22,7 @@ type linkCreate struct {
 // listWatchers serves GET /api/v1/tickets/{id}/watchers: who is told
 // about the ticket's changes, by name.
 func (a *API) listWatchers(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "ticket")
-	if err != nil {
-		return err
-	}
-	p, err := listPaging(r)
-	if err != nil {
-		return err
-	}
-	watchers, err := a.svc.Relations.Watchers(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeList(w, watchers, p)
-	return nil
+	return serveSubList(w, r, "ticket", a.svc.Relations.Watchers)
 }
 
 // addWatcher serves POST /api/v1/tickets/{id}/watchers: anyone who can see
@@ -91,20 +78,7 @@ func (a *API) removeWatcher(w http.ResponseWriter, r *http.Request) error {
 // listLinks serves GET /api/v1/tickets/{id}/links: the tickets and
 // problems the ticket is linked to that the caller may see.
 func (a *API) listLinks(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "ticket")
-	if err != nil {
-		return err
-	}
-	p, err := listPaging(r)
-	if err != nil {
-		return err
-	}
-	links, err := a.svc.Relations.TicketLinks(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeList(w, links, p)
-	return nil
+	return serveSubList(w, r, "ticket", a.svc.Relations.TicketLinks)
 }
 
 // addLink serves POST /api/v1/tickets/{id}/links: the service desk records

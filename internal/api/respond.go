@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -155,4 +156,24 @@ func listPaging(r *http.Request) (paging, error) {
 	}
 	p := q.paging()
 	return p, q.err()
+}
+
+// serveSubList serves a record's sub-collection (a ticket's events, files,
+// watchers or links; a problem's incidents; an escalation's history): the
+// record's ID from the path, the caller's page, and fetch's scoped answer.
+func serveSubList[T any](w http.ResponseWriter, r *http.Request, kind string, fetch func(ctx context.Context, id int64) ([]T, error)) error {
+	id, err := pathID(r, kind)
+	if err != nil {
+		return err
+	}
+	p, err := listPaging(r)
+	if err != nil {
+		return err
+	}
+	items, err := fetch(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeList(w, items, p)
+	return nil
 }

@@ -233,20 +233,7 @@ func (a *API) reopenTicket(w http.ResponseWriter, r *http.Request) error {
 // listTicketEvents serves GET /api/v1/tickets/{id}/events: the ticket's
 // history, oldest first; customers do not see internal notes.
 func (a *API) listTicketEvents(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "ticket")
-	if err != nil {
-		return err
-	}
-	p, err := listPaging(r)
-	if err != nil {
-		return err
-	}
-	events, err := a.svc.Tickets.TicketEvents(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeList(w, events, p)
-	return nil
+	return serveSubList(w, r, "ticket", a.svc.Tickets.TicketEvents)
 }
 
 // addComment serves POST /api/v1/tickets/{id}/comments: a public reply, or
