@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/steward-itsm/steward/internal/httpx"
 	"github.com/steward-itsm/steward/internal/itsm"
 )
 
@@ -145,44 +146,6 @@ func (a *API) downloadAttachment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h := w.Header()
-	h.Set("Content-Type", att.ContentType)
-	h.Set("Content-Disposition", contentDisposition(att.Filename))
-	h.Set("Content-Length", strconv.Itoa(len(data)))
-	h.Set("ETag", `"`+att.SHA256+`"`)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(data)
+	httpx.ServeDownload(w, r, att.Filename, att.ContentType, att.SHA256, data)
 	return nil
-}
-
-// contentDisposition makes an attachment header for a file name (RFC 6266):
-// an ASCII fallback in filename, for old clients, and the exact name in
-// filename* as UTF-8, percent-encoded (RFC 8187, formerly 5987).
-func contentDisposition(name string) string {
-	fallback := strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' {
-			return '_'
-		}
-		return r
-	}, name)
-	var enc strings.Builder
-	for _, b := range []byte(name) {
-		if isAttrChar(b) {
-			enc.WriteByte(b)
-		} else {
-			fmt.Fprintf(&enc, "%%%02X", b)
-		}
-	}
-	return `attachment; filename="` + fallback + `"; filename*=UTF-8''` + enc.String()
-}
-
-// isAttrChar reports whether b may appear unencoded in an RFC 8187 value.
-func isAttrChar(b byte) bool {
-	switch {
-	case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$&+-.^_`|~", b) >= 0
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/steward-itsm/steward/internal/httpx"
 	"github.com/steward-itsm/steward/internal/itsm"
 	"github.com/steward-itsm/steward/internal/store"
 	"github.com/steward-itsm/steward/internal/store/storetest"
@@ -203,8 +204,8 @@ func TestContentDisposition(t *testing.T) {
 		`a"b\c%d.txt`:  `attachment; filename="a_b_c_d.txt"; filename*=UTF-8''a%22b%5Cc%25d.txt`,
 		"a;b,c(d).txt": `attachment; filename="a;b,c(d).txt"; filename*=UTF-8''a%3Bb%2Cc%28d%29.txt`,
 	} {
-		if got := contentDisposition(name); got != want {
-			t.Errorf("contentDisposition(%q) = %s, want %s", name, got, want)
+		if got := httpx.ContentDisposition(name); got != want {
+			t.Errorf("ContentDisposition(%q) = %s, want %s", name, got, want)
 		}
 	}
 }

@@ -6,10 +6,10 @@ import (
 	"mime/multipart"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"unicode"
 
+	"github.com/steward-itsm/steward/internal/httpx"
 	"github.com/steward-itsm/steward/internal/itsm"
 )
 
@@ -109,46 +109,6 @@ func (s *Server) attachmentDownload(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	h := w.Header()
-	h.Set("Content-Type", at.ContentType)
-	h.Set("Content-Disposition", contentDisposition(at.Filename))
-	h.Set("Content-Length", strconv.Itoa(len(data)))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "sandbox")
-	h.Set("Cache-Control", "private, no-store")
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(data)
-	}
+	httpx.ServeDownload(w, r, at.Filename, at.ContentType, at.SHA256, data)
 	return nil
-}
-
-// contentDisposition makes an attachment header for a file name: an ASCII
-// fallback in filename for old clients, and the exact name in filename* as
-// UTF-8, percent-encoded (RFC 5987, now RFC 8187).
-func contentDisposition(name string) string {
-	fallback := strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' {
-			return '_'
-		}
-		return r
-	}, name)
-	var enc strings.Builder
-	for _, b := range []byte(name) {
-		if isAttrChar(b) {
-			enc.WriteByte(b)
-		} else {
-			fmt.Fprintf(&enc, "%%%02X", b)
-		}
-	}
-	return `attachment; filename="` + fallback + `"; filename*=UTF-8''` + enc.String()
-}
-
-// isAttrChar reports whether b may appear unencoded in an RFC 5987 value.
-func isAttrChar(b byte) bool {
-	switch {
-	case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$&+-.^_`|~", b) >= 0
 }
