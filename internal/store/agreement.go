@@ -53,19 +53,9 @@ func (db *DB) FindAgreements(ctx context.Context) ([]*itsm.ServiceAgreement, err
 	}
 	var out []*itsm.ServiceAgreement
 	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.query(`SELECT `+agreementColumns+` FROM service_agreements`+w.String()+` ORDER BY effective_from DESC, id DESC`, w.args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			ag, err := scanAgreement(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, ag)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryAll(tx, func(row scanner) (*itsm.ServiceAgreement, error) { return scanAgreement(row) }, `SELECT `+agreementColumns+` FROM service_agreements`+w.String()+` ORDER BY effective_from DESC, id DESC`, w.args...)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("find agreements: %w", err)

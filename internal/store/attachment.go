@@ -120,19 +120,9 @@ func (db *DB) FindAttachments(ctx context.Context, ticketID int64) ([]*itsm.Atta
 			q += ` AND public = ?`
 			args = append(args, true)
 		}
-		rows, err := tx.query(q+` ORDER BY id`, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			at, err := scanAttachment(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, at)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryAll(tx, func(row scanner) (*itsm.Attachment, error) { return scanAttachment(row) }, q+` ORDER BY id`, args...)
+		return err
 	})
 	return out, err
 }

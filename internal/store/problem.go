@@ -33,6 +33,9 @@ func scanProblem(row interface{ Scan(...any) error }, extra ...any) (*itsm.Probl
 	return &p, nil
 }
 
+// scanProblemRow scans a problem with no extra columns.
+func scanProblemRow(row scanner) (*itsm.Problem, error) { return scanProblem(row) }
+
 // canSeeProblem: staff and auditors all; providers those assigned to them.
 func canSeeProblem(a *itsm.Actor, p *itsm.Problem) bool {
 	return a.ReadsEverything() || (a.IsProvider() && p.ProviderID != nil && *p.ProviderID == a.OrgID)
@@ -132,19 +135,8 @@ func (db *DB) FindProblems(ctx context.Context, f itsm.ProblemFilter) ([]*itsm.P
 	var out []*itsm.Problem
 	total := 0
 	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.query(`SELECT `+problemColumns+problemFrom+w.String()+` ORDER BY p.updated_at DESC, p.id DESC LIMIT ? OFFSET ?`, append(w.args, limit, offset)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			p, err := scanProblem(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, p)
-		}
-		if err := rows.Err(); err != nil {
+		var err error
+		if out, err = queryAll(tx, scanProblemRow, `SELECT `+problemColumns+problemFrom+w.String()+` ORDER BY p.updated_at DESC, p.id DESC LIMIT ? OFFSET ?`, append(w.args, limit, offset)...); err != nil {
 			return err
 		}
 		return tx.queryRow(`SELECT COUNT(*) FROM problems p`+w.String(), w.args...).Scan(&total)
@@ -274,19 +266,9 @@ func (db *DB) ProblemIncidents(ctx context.Context, problemID int64) ([]*itsm.Ti
 		var w where
 		ticketScope(a, &w)
 		w.add("t.id IN (SELECT ticket_id FROM ticket_links WHERE target_type = 'problem' AND target_id = ?)", problemID)
-		rows, err := tx.query(`SELECT `+ticketColumns+ticketFrom+w.String()+` ORDER BY t.created_at DESC LIMIT 500`, w.args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			t, err := scanTicket(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, t)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryAll(tx, scanTicketRow, `SELECT `+ticketColumns+ticketFrom+w.String()+` ORDER BY t.created_at DESC LIMIT 500`, w.args...)
+		return err
 	})
 	return out, err
 }

@@ -45,6 +45,9 @@ func scanTicket(row interface{ Scan(...any) error }, extra ...any) (*itsm.Ticket
 	return &t, nil
 }
 
+// scanTicketRow scans a ticket with no extra columns.
+func scanTicketRow(row scanner) (*itsm.Ticket, error) { return scanTicket(row) }
+
 // ticketScope adds the caller's visibility to a ticket query: staff and
 // auditors see every ticket, customers their organisation's, providers
 // those escalated to them.
@@ -212,19 +215,8 @@ func (db *DB) FindTickets(ctx context.Context, f itsm.TicketFilter) ([]*itsm.Tic
 	var out []*itsm.Ticket
 	total := 0
 	err := db.view(ctx, func(tx *Tx) error {
-		rows, err := tx.query(`SELECT `+ticketColumns+ticketFrom+w.String()+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(w.args, limit, offset)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			t, err := scanTicket(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, t)
-		}
-		if err := rows.Err(); err != nil {
+		var err error
+		if out, err = queryAll(tx, scanTicketRow, `SELECT `+ticketColumns+ticketFrom+w.String()+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(w.args, limit, offset)...); err != nil {
 			return err
 		}
 		// Counting separately lets the page query stop at LIMIT instead of
