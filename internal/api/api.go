@@ -208,6 +208,16 @@ func (a *API) routeTable() []route {
 
 		{"POST /api/v1/sla/simulate", "sla_simulation", signedIn, a.simulateSLA},
 		{"GET /api/v1/holidays", "holidays", public, a.listHolidays},
+
+		// @@CHANGES@@ (keep this marker line; add your entries above it)
+
+		// @@CALENDAR@@ (keep this marker line; add your entries above it)
+
+		// @@RAID@@ (keep this marker line; add your entries above it)
+
+		// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
+
+		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 	}
 }
 

@@ -84,6 +84,11 @@ type Services struct {
 	Reports       SLAReportService
 	Settings      DeskSettingsService
 	WhatIf        WhatIfService
+	// @@CHANGES@@ (keep this marker line; add your entries above it)
+	// @@CALENDAR@@ (keep this marker line; add your entries above it)
+	// @@RAID@@ (keep this marker line; add your entries above it)
+	// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
+	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 }
 
 // ChainProblem is one place where the audit chain does not verify.

@@ -92,6 +92,11 @@ func (db *DB) SeedDemo(ctx context.Context) ([]DemoAccount, error) {
 	if err := db.seedServiceDesk(ctx, orgs, accounts); err != nil {
 		return nil, err
 	}
+	// @@CHANGES@@ (keep this marker line; add your entries above it)
+	// @@CALENDAR@@ (keep this marker line; add your entries above it)
+	// @@RAID@@ (keep this marker line; add your entries above it)
+	// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
+	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 	return accounts, nil
 }
 

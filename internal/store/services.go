@@ -15,9 +15,22 @@ var (
 	_ itsm.TicketRelations     = (*DB)(nil)
 	_ itsm.DeskSettingsService = (*DB)(nil)
 	_ itsm.WhatIfService       = (*DB)(nil)
+	// @@CHANGES@@ (keep this marker line; add your entries above it)
+	// @@CALENDAR@@ (keep this marker line; add your entries above it)
+	// @@RAID@@ (keep this marker line; add your entries above it)
+	// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
+	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 )
 
 // Services returns the domain services backed by db.
 func (db *DB) Services() itsm.Services {
-	return itsm.Services{Organisations: db, Users: db, Auth: db, Audit: db, Tickets: db, Agreements: db, Problems: db, Escalations: db, Attachments: db, Relations: db, Reports: db, Settings: db, WhatIf: db}
+	return itsm.Services{
+		Organisations: db, Users: db, Auth: db, Audit: db, Tickets: db, Agreements: db, Problems: db,
+		Escalations: db, Attachments: db, Relations: db, Reports: db, Settings: db, WhatIf: db,
+		// @@CHANGES@@ (keep this marker line; add your entries above it)
+		// @@CALENDAR@@ (keep this marker line; add your entries above it)
+		// @@RAID@@ (keep this marker line; add your entries above it)
+		// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
+		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
+	}
 }

@@ -150,6 +150,11 @@ func navFor(a *itsm.Actor, current string) []navLink {
 		add("/escalations", "Escalations")
 	}
 	add("/reports/sla", "SLA reports")
+	// @@CHANGES@@ (keep this marker line; add your entries above it)
+	// @@CALENDAR@@ (keep this marker line; add your entries above it)
+	// @@RAID@@ (keep this marker line; add your entries above it)
+	// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
+	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 	if a.ReadsEverything() {
 		add("/organisations", "Organisations")
 	}

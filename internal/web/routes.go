@@ -173,6 +173,16 @@ func (s *Server) routes() []route {
 		// Service desk settings: managers and administrators; auditors read.
 		{"GET /settings/service-desk", signedIn, s.deskSettings},
 		{"POST /settings/service-desk", signedIn, s.deskSettingsSave},
+
+		// @@CHANGES@@ (keep this marker line; add your entries above it)
+
+		// @@CALENDAR@@ (keep this marker line; add your entries above it)
+
+		// @@RAID@@ (keep this marker line; add your entries above it)
+
+		// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
+
+		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 	}
 }
 
