@@ -76,6 +76,14 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 				_, err := db.FireSLAAlerts(ctx)
 				return err
 			}},
+			// RAID: owners of overdue actions and risk reviews are reminded
+			// once per item per day; raid_reminders' primary key makes any
+			// further run that day, on this node or another, a no-op. It
+			// checks hourly so that a reminder follows soon after midnight.
+			{Kind: "raid_overdue", Every: time.Hour, Run: func(ctx context.Context) error {
+				_, err := db.NotifyOverdueRAID(ctx)
+				return err
+			}},
 		},
 	})
 	if err != nil {

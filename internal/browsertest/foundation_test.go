@@ -172,18 +172,24 @@ func crawl(t *testing.T, ctx context.Context, s *site, start string, limit int) 
 // TestAccessibilityOfEveryPage signs in as each role and runs axe on every
 // page reachable by links, plus the public pages and an error page.
 func TestAccessibilityOfEveryPage(t *testing.T) {
-	ctx := mustBrowser(t)
 	s := mustSite(t, store.SQLite)
 	mustServiceDesk(t, s)
-	for _, p := range []string{"/sign-in", "/register", "/accessibility", "/no-such-page"} {
-		do(t, ctx, chromedp.Navigate(s.URL+p), chromedp.WaitReady(chromedp.CSS("body")))
-		mustAxe(t, ctx, p)
-	}
+	t.Run("anonymous", func(t *testing.T) {
+		ctx := mustBrowser(t)
+		for _, p := range []string{"/sign-in", "/register", "/accessibility", "/no-such-page"} {
+			do(t, ctx, chromedp.Navigate(s.URL+p), chromedp.WaitReady(chromedp.CSS("body")))
+			mustAxe(t, ctx, p)
+		}
+	})
+	// Each role gets its own browser and so its own time budget: the site
+	// has grown past what one browser can crawl for every role in time.
 	for _, u := range []*itsm.User{s.F.Admin, s.F.Auditor, s.F.ProviderAgent, s.F.CustomerAdminA, s.F.CustomerUserA} {
-		signIn(t, ctx, s, u.Email, storetest.Password)
-		visited := crawl(t, ctx, s, "/", 60)
-		t.Logf("%s (%s): axe ran on %d pages: %s", u.Name, u.Role, len(visited), strings.Join(visited, " "))
-		signOut(t, ctx)
+		t.Run(string(u.Role), func(t *testing.T) {
+			ctx := mustBrowser(t)
+			signIn(t, ctx, s, u.Email, storetest.Password)
+			visited := crawl(t, ctx, s, "/", 80)
+			t.Logf("%s (%s): axe ran on %d pages: %s", u.Name, u.Role, len(visited), strings.Join(visited, " "))
+		})
 	}
 }
 

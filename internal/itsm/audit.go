@@ -84,8 +84,12 @@ type Services struct {
 	Reports       SLAReportService
 	Settings      DeskSettingsService
 	WhatIf        WhatIfService
+	Changes       ChangeService
 	// @@CHANGES@@ (keep this marker line; add your entries above it)
+	Calendar CalendarService
 	// @@CALENDAR@@ (keep this marker line; add your entries above it)
+	// Risks is the programme's risk and issue register (RAID).
+	Risks RiskService
 	// @@RAID@@ (keep this marker line; add your entries above it)
 	// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)

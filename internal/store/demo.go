@@ -92,8 +92,17 @@ func (db *DB) SeedDemo(ctx context.Context) ([]DemoAccount, error) {
 	if err := db.seedServiceDesk(ctx, orgs, accounts); err != nil {
 		return nil, err
 	}
+	if err := db.seedChanges(ctx, orgs, accounts); err != nil {
+		return nil, err
+	}
 	// @@CHANGES@@ (keep this marker line; add your entries above it)
+	if err := db.seedCalendar(ctx); err != nil {
+		return nil, err
+	}
 	// @@CALENDAR@@ (keep this marker line; add your entries above it)
+	if err := db.seedRisks(ctx, orgs, accounts); err != nil {
+		return nil, err
+	}
 	// @@RAID@@ (keep this marker line; add your entries above it)
 	// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)

@@ -15,8 +15,11 @@ var (
 	_ itsm.TicketRelations     = (*DB)(nil)
 	_ itsm.DeskSettingsService = (*DB)(nil)
 	_ itsm.WhatIfService       = (*DB)(nil)
+	_ itsm.ChangeService       = (*DB)(nil)
 	// @@CHANGES@@ (keep this marker line; add your entries above it)
+	_ itsm.CalendarService = (*DB)(nil)
 	// @@CALENDAR@@ (keep this marker line; add your entries above it)
+	_ itsm.RiskService = (*DB)(nil)
 	// @@RAID@@ (keep this marker line; add your entries above it)
 	// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
@@ -27,8 +30,11 @@ func (db *DB) Services() itsm.Services {
 	return itsm.Services{
 		Organisations: db, Users: db, Auth: db, Audit: db, Tickets: db, Agreements: db, Problems: db,
 		Escalations: db, Attachments: db, Relations: db, Reports: db, Settings: db, WhatIf: db,
+		Changes: db,
 		// @@CHANGES@@ (keep this marker line; add your entries above it)
+		Calendar: db,
 		// @@CALENDAR@@ (keep this marker line; add your entries above it)
+		Risks: db,
 		// @@RAID@@ (keep this marker line; add your entries above it)
 		// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
 		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)

@@ -33,6 +33,9 @@ func TestEveryPostNeedsCSRFToken(t *testing.T) {
 		org := e.mustOrg(f.CustomerA.ID)
 		ticket := id(e.mustRaise(f.CustomerUserA, "Guarded").ID)
 		d := e.mustDesk()
+		change := id(e.mustRaiseChange(f.CustomerUserA, "Guarded change").ID) // @@CHANGES@@
+		freeze := id(e.mustFreeze().ID)                                       // @@CALENDAR@@
+		risk, riskIssue, riskAction := e.mustRAIDRecords()                    // @@RAID@@
 		ids := map[string]string{
 			"/organisations/{id}/edit":    id(org.ID),
 			"/users/{id}/edit":            id(target.ID),
@@ -76,6 +79,40 @@ func TestEveryPostNeedsCSRFToken(t *testing.T) {
 			"/organisations/{id}/escalation-contacts/remove": id(f.Provider.ID),
 			"/agreements/new":                                "",
 			"/settings/service-desk":                         "",
+
+			// Change management (@@CHANGES@@), on a change of customer A.
+			"/changes/new":                 "",
+			"/changes/{id}/edit":           change,
+			"/changes/{id}/transition":     change,
+			"/changes/{id}/schedule/check": change,
+			"/changes/{id}/schedule":       change,
+			"/changes/{id}/estimates":      change,
+			"/changes/{id}/votes":          change,
+			"/changes/{id}/costs":          change,
+			"/changes/{id}/budget":         change,
+			"/changes/{id}/forecast":       change,
+			"/changes/{id}/links":          change,
+			"/changes/{id}/unlink":         change,
+			"/problems/{id}/raise-change":  id(d.problem.ID),
+
+			// The change calendar (@@CALENDAR@@).
+			"/calendar/freezes/new":         "",
+			"/calendar/freezes/{id}/edit":   freeze,
+			"/calendar/freezes/{id}/delete": freeze,
+			"/calendar/feed":                "",
+			"/calendar/feed/revoke":         "",
+
+			// The risk and issue register (@@RAID@@).
+			"/risks/new":                     "",
+			"/risks/{id}/edit":               risk,
+			"/risks/{id}/actions":            risk,
+			"/risks/{id}/changes/link":       risk,
+			"/risks/{id}/changes/unlink":     risk,
+			"/programme-issues/new":          "",
+			"/programme-issues/{id}/edit":    riskIssue,
+			"/programme-issues/{id}/actions": riskIssue,
+			"/raid-actions/{id}/edit":        riskAction,
+			"/raid-actions/{id}/status":      riskAction,
 		}
 		form := url.Values{
 			"name": {"Changed"}, "email": {"changed@alpha.test"}, "kind": {"customer"}, "time_zone": {"Europe/London"}, "active": {"false"},

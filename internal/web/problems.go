@@ -204,6 +204,8 @@ type problemDetailPage struct {
 	CanEdit, CanLink bool
 	ReadsEverything  bool
 	Ref              string // the reference typed in the link form
+	// Changes are the changes linked to the problem (change_links.go).
+	Changes linkedChanges
 }
 
 var problemLinkFields = []string{"ref"}
@@ -217,6 +219,9 @@ func (s *Server) problemDetailPage(w http.ResponseWriter, r *http.Request, p *it
 	page := &problemDetailPage{basePage: s.newPage(w, r, p.Ref+": "+p.Title), Problem: problemView{p},
 		Description: paragraphs(p.Description), RootCause: paragraphs(p.RootCause), Workaround: paragraphs(p.Workaround),
 		Incidents: incidents, CanEdit: canEditProblem(a), CanLink: a.IsStaff(), ReadsEverything: a.ReadsEverything()}
+	if page.Changes, err = s.problemChanges(r, p.ID); err != nil {
+		return nil, err
+	}
 	page.Caption = "Problem"
 	page.BackHref = "/problems"
 	page.Wide = true

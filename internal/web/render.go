@@ -150,8 +150,22 @@ func navFor(a *itsm.Actor, current string) []navLink {
 		add("/escalations", "Escalations")
 	}
 	add("/reports/sla", "SLA reports")
+	// Change management: everyone sees the changes they may (customers
+	// their organisation's, providers those assigned to them); customers
+	// raise them.
+	add("/changes", "Changes")
+	if a.IsCustomer() {
+		add("/changes/new", "Raise a change")
+	}
 	// @@CHANGES@@ (keep this marker line; add your entries above it)
+	// The change calendar: everyone signed in (customers need to know
+	// when changes cannot happen).
+	add("/calendar", "Change calendar")
 	// @@CALENDAR@@ (keep this marker line; add your entries above it)
+	// The programme's risk and issue register: staff, auditors and providers.
+	if a.ReadsEverything() || a.IsProvider() {
+		add("/raid", "Risks and issues")
+	}
 	// @@RAID@@ (keep this marker line; add your entries above it)
 	// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)

@@ -174,9 +174,98 @@ func (s *Server) routes() []route {
 		{"GET /settings/service-desk", signedIn, s.deskSettings},
 		{"POST /settings/service-desk", signedIn, s.deskSettingsSave},
 
+		// CHANGE MANAGEMENT (RFCs, CCNs and work requests).
+		// The portfolio and its exports: everyone signed in, scoped by the
+		// store (customers their organisation's changes, providers those
+		// assigned to them, staff and auditors every one). Delivery
+		// figures: staff, auditors and providers (their own). Raising:
+		// customers and the programme team.
+		{"GET /changes", signedIn, s.changeList},
+		{"GET /changes.csv", signedIn, s.changeCSV},
+		{"GET /changes.xlsx", signedIn, s.changeXLSX},
+		{"GET /changes/delivery", signedIn, s.changeDelivery},
+		{"GET /changes/delivery.csv", signedIn, s.changeDeliveryCSV},
+		{"GET /changes/new", signedIn, s.changeNewForm},
+		{"POST /changes/new", signedIn, s.changeCreate},
+		// A change: anyone who can see it; to anyone else it does not
+		// exist. Auditors change nothing. Each action: whoever the
+		// lifecycle (itsm.CheckChangeAction) lets take it; the
+		// specification: the requester, a customer admin of its
+		// organisation and the programme team until it is frozen;
+		// estimates, forecasts and costs: the assigned provider and the
+		// programme team; CAB votes: the programme team (managers record
+		// others'); the budget and freeze overrides: managers; links: the
+		// programme team.
+		{"GET /changes/{id}", signedIn, s.changeDetail},
+		{"GET /changes/{id}/edit", signedIn, s.changeEditForm},
+		{"POST /changes/{id}/edit", signedIn, s.changeUpdate},
+		{"POST /changes/{id}/transition", signedIn, s.changeTransition},
+		{"GET /changes/{id}/schedule", signedIn, s.changeScheduleForm},
+		{"POST /changes/{id}/schedule/check", signedIn, s.changeScheduleCheck},
+		{"POST /changes/{id}/schedule", signedIn, s.changeSchedule},
+		{"POST /changes/{id}/estimates", signedIn, s.changeEstimate},
+		{"POST /changes/{id}/votes", signedIn, s.changeVote},
+		{"POST /changes/{id}/costs", signedIn, s.changeCost},
+		{"POST /changes/{id}/budget", signedIn, s.changeBudget},
+		{"POST /changes/{id}/forecast", signedIn, s.changeForecast},
+		{"POST /changes/{id}/links", signedIn, s.changeLink},
+		{"POST /changes/{id}/unlink", signedIn, s.changeUnlink},
+		// A problem's fix becomes an RFC: the programme team.
+		{"POST /problems/{id}/raise-change", signedIn, s.problemRaiseChange},
+
 		// @@CHANGES@@ (keep this marker line; add your entries above it)
 
+		// CHANGE CALENDAR. The month and week views: everyone signed in,
+		// windows scoped by the store (customers their organisation's
+		// changes, providers those assigned to them, staff and auditors
+		// all). Freeze periods: everyone signed in reads them; programme
+		// managers and administrators add, change and delete them. The
+		// feed page: each person their own feed. The feed itself needs no
+		// session: its secret address names the person.
+		{"GET /calendar", signedIn, s.calendarMonth},
+		{"GET /calendar/week", signedIn, s.calendarWeek},
+		{"GET /calendar/freezes", signedIn, s.freezeList},
+		{"GET /calendar/freezes.csv", signedIn, s.freezeCSV},
+		{"GET /calendar/freezes/new", signedIn, s.freezeNewForm},
+		{"POST /calendar/freezes/new", signedIn, s.freezeCreate},
+		{"GET /calendar/freezes/{id}", signedIn, s.freezeDetail},
+		{"GET /calendar/freezes/{id}/edit", signedIn, s.freezeEditForm},
+		{"POST /calendar/freezes/{id}/edit", signedIn, s.freezeUpdate},
+		{"POST /calendar/freezes/{id}/delete", signedIn, s.freezeDelete},
+		{"GET /calendar/feed", signedIn, s.calendarFeed},
+		{"POST /calendar/feed", signedIn, s.calendarFeedCreate},
+		{"POST /calendar/feed/revoke", signedIn, s.calendarFeedRevoke},
+		{"GET /calendar/feed/{file}", public, s.calendarFeedICS},
 		// @@CALENDAR@@ (keep this marker line; add your entries above it)
+
+		// RISKS AND ISSUES (the programme's RAID register). Dashboard, lists,
+		// exports and detail: staff, auditors, and providers (the risks and
+		// issues their people own or that concern them); customers never.
+		// Changes: programme staff; a provider marks its own actions done.
+		{"GET /raid", signedIn, s.raidDashboard},
+		{"GET /risks", signedIn, s.riskList},
+		{"GET /risks.csv", signedIn, s.riskCSV},
+		{"GET /risks.xlsx", signedIn, s.riskXLSX},
+		{"GET /risks/new", signedIn, s.riskNewForm},
+		{"POST /risks/new", signedIn, s.riskCreate},
+		{"GET /risks/{id}", signedIn, s.riskDetail},
+		{"GET /risks/{id}/edit", signedIn, s.riskEditForm},
+		{"POST /risks/{id}/edit", signedIn, s.riskUpdate},
+		{"POST /risks/{id}/actions", signedIn, s.riskAddAction},
+		{"POST /risks/{id}/changes/link", signedIn, s.riskLinkChange},
+		{"POST /risks/{id}/changes/unlink", signedIn, s.riskUnlinkChange},
+		{"GET /programme-issues", signedIn, s.issueList},
+		{"GET /programme-issues.csv", signedIn, s.issueCSV},
+		{"GET /programme-issues.xlsx", signedIn, s.issueXLSX},
+		{"GET /programme-issues/new", signedIn, s.issueNewForm},
+		{"POST /programme-issues/new", signedIn, s.issueCreate},
+		{"GET /programme-issues/{id}", signedIn, s.issueDetail},
+		{"GET /programme-issues/{id}/edit", signedIn, s.issueEditForm},
+		{"POST /programme-issues/{id}/edit", signedIn, s.issueUpdate},
+		{"POST /programme-issues/{id}/actions", signedIn, s.issueAddAction},
+		{"GET /raid-actions/{id}/edit", signedIn, s.actionEditForm},
+		{"POST /raid-actions/{id}/edit", signedIn, s.actionUpdate},
+		{"POST /raid-actions/{id}/status", signedIn, s.actionStatus},
 
 		// @@RAID@@ (keep this marker line; add your entries above it)
 

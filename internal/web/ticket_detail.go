@@ -25,6 +25,8 @@ type ticketDetailPage struct {
 	Problems    []problemNote
 	SLA         *slaView
 	Escalations []*itsm.Escalation
+	// Changes are the changes linked to the ticket (change_links.go).
+	Changes linkedChanges
 
 	// StaffView shows what only the service desk, auditors and providers
 	// see: internal notes and files, and links to problems and
@@ -330,6 +332,9 @@ func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request, t *itsm.Tick
 		return nil, err
 	}
 	p.SLA = slaViewOf(res)
+	if p.Changes, err = s.ticketChanges(r, t.ID); err != nil {
+		return nil, err
+	}
 	if p.Escalations, _, err = s.svc.Escalations.FindEscalations(ctx, itsm.EscalationFilter{TicketID: &t.ID, Limit: 50}); err != nil {
 		return nil, err
 	}
