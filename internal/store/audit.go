@@ -37,6 +37,9 @@ func (tx *Tx) auditRef(action, objectType, objectID string, orgID *int64, diff j
 	if len(e.Diff) == 0 {
 		e.Diff = json.RawMessage("{}")
 	}
+	if authObjects[objectType] {
+		tx.authChanged = true
+	}
 	// Taking the head row first locks it (PostgreSQL) or holds the write
 	// lock (SQLite), so entries are appended one at a time.
 	var seq int64

@@ -311,7 +311,8 @@ func (db *DB) RevokeAPIToken(ctx context.Context, id int64) error {
 	})
 }
 
-// TokenActor resolves a bearer token to the user it acts as.
+// TokenActor resolves a bearer token to the user it acts as. Resolved
+// tokens are cached briefly (see token_cache.go).
 func (db *DB) TokenActor(ctx context.Context, secret string) (*itsm.Actor, error) {
 	caller := itsm.ActorFromContext(ctx)
 	bad := itsm.Errorf(itsm.EUNAUTHORIZED, "The API token is not valid. It may have been revoked or have expired.")
@@ -319,9 +320,20 @@ func (db *DB) TokenActor(ctx context.Context, secret string) (*itsm.Actor, error
 		return nil, bad
 	}
 	now := db.now()
+	hash := tokenHash(secret)
+	if e, ok := db.tokens.get(hash); ok {
+		if e.expires != nil && now.After(*e.expires) {
+			return nil, bad
+		}
+		if err := db.touchToken(ctx, hash, e.id, &e.lastUsed, now); err != nil {
+			return nil, err
+		}
+		return actorOf(&e.user, caller.IP, caller.RequestID), nil
+	}
+	gen := db.tokens.generation()
 	var id, userID int64
 	var used, exp, rev sql.NullInt64
-	err := db.read.QueryRowContext(ctx, db.q(`SELECT id, user_id, last_used_at, expires_at, revoked_at FROM api_tokens WHERE token_hash = ?`), tokenHash(secret)).Scan(&id, &userID, &used, &exp, &rev)
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT id, user_id, last_used_at, expires_at, revoked_at FROM api_tokens WHERE token_hash = ?`), hash).Scan(&id, &userID, &used, &exp, &rev)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, bad
 	} else if err != nil {
@@ -337,10 +349,27 @@ func (db *DB) TokenActor(ctx context.Context, secret string) (*itsm.Actor, error
 	if u.Status != itsm.UserActive {
 		return nil, bad
 	}
-	if !used.Valid || now.Sub(fromTS(used.Int64)) > time.Minute {
-		if _, err := db.write.ExecContext(ctx, db.q(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), ts(now), id); err != nil {
-			return nil, fmt.Errorf("touch API token: %w", err)
-		}
+	db.tokens.put(hash, cachedToken{id: id, user: *u, expires: fromNullTS(exp)}, gen)
+	var last *time.Time
+	if used.Valid {
+		last = fromNullTS(used)
+	}
+	if err := db.touchToken(ctx, hash, id, last, now); err != nil {
+		return nil, err
 	}
 	return actorOf(u, caller.IP, caller.RequestID), nil
+}
+
+// touchToken records a token's use at most once a minute: a write per
+// request would serialise every API call on SQLite.
+func (db *DB) touchToken(ctx context.Context, hash string, id int64, last *time.Time, now time.Time) error {
+	if last != nil && !last.IsZero() && now.Sub(*last) <= time.Minute {
+		db.tokens.touched(hash, *last)
+		return nil
+	}
+	if _, err := db.write.ExecContext(ctx, db.q(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`), ts(now), id); err != nil {
+		return fmt.Errorf("touch API token: %w", err)
+	}
+	db.tokens.touched(hash, now)
+	return nil
 }

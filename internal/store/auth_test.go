@@ -248,3 +248,56 @@ func TestRegistrationThrottle(t *testing.T) {
 		}
 	})
 }
+
+// TestTokenActorCacheFollowsChanges: a token resolved a moment ago (and so
+// cached) stops working at once when its owner is disabled, and carries a
+// role change at once; an expiring token is refused at its expiry even
+// while cached.
+func TestTokenActorCacheFollowsChanges(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := storetest.MustSeed(t, db)
+		anon := storetest.Ctx(itsm.Anonymous("192.0.2.1"))
+		_, secret, err := db.CreateAPIToken(storetest.As(f.CustomerUserA), f.CustomerUserA.ID, "sync", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if a, err := db.TokenActor(anon, secret); err != nil || a.Role != itsm.RoleCustomerUser {
+				t.Fatalf("token actor: %+v %v", a, err)
+			}
+		}
+		admin := storetest.As(f.CustomerAdminA)
+		u, err := db.FindUserByID(admin, f.CustomerUserA.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		role := itsm.RoleCustomerAdmin
+		if u, err = db.UpdateUser(admin, u.ID, itsm.UserUpdate{Role: &role, Version: u.Version}); err != nil {
+			t.Fatal(err)
+		}
+		if a, err := db.TokenActor(anon, secret); err != nil || a.Role != itsm.RoleCustomerAdmin {
+			t.Fatalf("after a role change the token acts as %+v (%v)", a, err)
+		}
+		disabled := itsm.UserDisabled
+		if _, err := db.UpdateUser(admin, u.ID, itsm.UserUpdate{Status: &disabled, Version: u.Version}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.TokenActor(anon, secret); itsm.ErrorCode(err) != itsm.EUNAUTHORIZED {
+			t.Fatalf("a disabled person's token still works: %v", err)
+		}
+
+		clock := storetest.ClockOf(db)
+		exp := clock.Now().Add(time.Hour)
+		_, short, err := db.CreateAPIToken(storetest.As(f.Agent), f.Agent.ID, "short", &exp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.TokenActor(anon, short); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Hour + time.Second)
+		if _, err := db.TokenActor(anon, short); itsm.ErrorCode(err) != itsm.EUNAUTHORIZED {
+			t.Fatalf("an expired token still works: %v", err)
+		}
+	})
+}

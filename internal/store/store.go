@@ -24,7 +24,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite"
 
 	"github.com/steward-itsm/steward/internal/itsm"
 )
@@ -69,6 +69,9 @@ type DB struct {
 
 	rebound  sync.Map // query text → rebound text (PostgreSQL)
 	policies sync.Map // agreement ID → sla.Policy
+
+	commit *committers // group commit of write transactions (commit.go)
+	tokens tokenCache  // recently resolved API tokens (token_cache.go)
 }
 
 // ThrottlePolicy limits failed sign-ins per account and per address within
@@ -109,6 +112,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.pool = pool
 		db.write = stdlib.OpenDBFromPool(pool)
 		db.read = db.write
+		db.startCommitters(2)
 	default:
 		db.engine = SQLite
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "file:")
@@ -126,31 +130,40 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.path = path
 		base := "file:" + (&url.URL{Path: path}).EscapedPath() +
 			"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
-		w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+		// The write connection keeps its statement journals in memory: the
+		// savepoints of grouped writes (commit.go) would otherwise copy
+		// each changed page to a temporary file. They only undo a part of
+		// an open transaction, so this changes nothing about durability.
+		wc, err := sqlite.NewConnector(base + "&_txlock=immediate&_pragma=temp_store(2)")
 		if err != nil {
 			return nil, fmt.Errorf("open SQLite %s: %w", path, err)
 		}
+		w := sql.OpenDB(stmtCacheConnector{wc})
 		w.SetMaxOpenConns(1)
 		w.SetConnMaxIdleTime(0)
 		if err := w.PingContext(ctx); err != nil {
 			w.Close()
 			return nil, fmt.Errorf("open SQLite %s: %w", path, err)
 		}
-		r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+		rc, err := sqlite.NewConnector(base + "&_pragma=query_only(1)")
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("open SQLite %s: %w", path, err)
 		}
+		r := sql.OpenDB(stmtCacheConnector{rc})
 		n := runtime.NumCPU() * 2
 		r.SetMaxOpenConns(n)
 		r.SetMaxIdleConns(n)
 		db.write, db.read = w, r
+		// One committer: SQLite has one write connection.
+		db.startCommitters(1)
 	}
 	return db, nil
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.stopCommitters()
 	var err error
 	if db.read != nil && db.read != db.write {
 		err = db.read.Close()
@@ -220,6 +233,9 @@ type Tx struct {
 	ctx   context.Context
 	now   time.Time
 	actor *itsm.Actor
+	// authChanged records that the transaction changed something a cached
+	// API token look-up depends on (see auditRef).
+	authChanged bool
 }
 
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
@@ -253,8 +269,17 @@ func (tx *Tx) enqueue(job itsm.Job) error {
 }
 
 // update runs a write transaction: fn's changes, audit entries and jobs
-// commit together or not at all.
+// commit together or not at all. Concurrent writes may share one database
+// transaction, each in its own savepoint (see commit.go).
 func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.commit == nil {
+		return db.runTx(ctx, fn)
+	}
+	return db.submit(ctx, fn)
+}
+
+// runTx runs fn in a transaction of its own.
+func (db *DB) runTx(ctx context.Context, fn func(tx *Tx) error) error {
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -267,7 +292,16 @@ func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	tx.committed()
 	return nil
+}
+
+// committed runs once the transaction's changes are durable: a change to
+// people, organisations or tokens ends the cached API token look-ups.
+func (tx *Tx) committed() {
+	if tx.authChanged {
+		tx.db.tokens.invalidate()
+	}
 }
 
 // view runs a read-only transaction on the read pool.

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/steward-itsm/steward/internal/itsm"
+	"github.com/steward-itsm/steward/internal/sla"
 )
 
 const ticketColumns = `t.id, t.ref, t.type, t.org_id, o.name, t.requester_id, t.requester_name, t.title, t.description, t.category, t.service, t.component,
@@ -258,14 +260,11 @@ func ftsQuery(s string) string {
 
 // nextNumber takes the next number of a named sequence in tx.
 func (tx *Tx) nextNumber(name string) (int64, error) {
+	// One upsert starts the sequence or advances it, so two transactions
+	// starting the same sequence at once queue on the row instead of one
+	// failing on the primary key.
 	var n int64
-	err := tx.queryRow(`UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value`, name).Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
-		if _, err := tx.exec(`INSERT INTO counters (name, value) VALUES (?, 1)`, name); err != nil {
-			return 0, fmt.Errorf("start sequence %s: %w", name, err)
-		}
-		return 1, nil
-	}
+	err := tx.queryRow(`INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`, name).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("next number of %s: %w", name, err)
 	}
@@ -320,16 +319,19 @@ func (db *DB) CreateTicket(ctx context.Context, n itsm.NewTicket) (*itsm.Ticket,
 		if err != nil || org.Kind != itsm.OrgCustomer {
 			return &itsm.Error{Code: itsm.EINVALID, Message: "Choose the customer organisation the ticket is for.", Fields: map[string]string{"organisation_id": "Choose a customer organisation."}}
 		}
-		requesterName := ""
-		var requester *int64
-		if n.RequesterID != 0 {
-			u, err := tx.findUser(n.RequesterID)
-			if err != nil || u.OrgID != org.ID {
+		requesterID := n.RequesterID
+		if requesterID == 0 {
+			requesterID = a.UserID
+		}
+		var requester *itsm.User
+		if requesterID != 0 {
+			u, err := tx.findUser(requesterID)
+			if n.RequesterID != 0 && (err != nil || u.OrgID != org.ID) {
 				return &itsm.Error{Code: itsm.EINVALID, Message: "Choose a requester from the customer organisation.", Fields: map[string]string{"requester_id": "Choose a person from the customer organisation."}}
+			} else if err != nil {
+				return err
 			}
-			requester, requesterName = &u.ID, u.Name
-		} else if a.UserID != 0 {
-			requester, requesterName = &a.UserID, a.Name
+			requester = u
 		}
 		matrix, err := tx.priorityMatrix()
 		if err != nil {
@@ -339,59 +341,89 @@ func (db *DB) CreateTicket(ctx context.Context, n itsm.NewTicket) (*itsm.Ticket,
 		if n.Priority != "" {
 			priority = n.Priority
 		}
-		num, err := tx.nextNumber("ticket:" + string(n.Type))
-		if err != nil {
-			return err
-		}
-		ref := itsm.TicketRef(n.Type, num)
 		agreement, err := tx.agreementFor(org.ID)
 		if err != nil {
 			return err
 		}
-		id, err := tx.insert(`INSERT INTO tickets (number, ref, type, org_id, requester_id, requester_name, title, description, category, service, component, impact, urgency, priority, status, is_open, agreement_id, created_at, updated_at, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-			num, ref, string(n.Type), org.ID, requester, requesterName, n.Title, n.Description, n.Category, n.Service, n.Component,
-			string(n.Impact), string(n.Urgency), priority, string(itsm.StatusNew), true, agreement, ts(tx.now), ts(tx.now))
+		t := &itsm.Ticket{Type: n.Type, OrgID: org.ID, OrgName: org.Name, Title: n.Title, Description: n.Description,
+			Category: n.Category, Service: n.Service, Component: n.Component, Impact: n.Impact, Urgency: n.Urgency, Priority: priority,
+			Status: itsm.StatusNew, AgreementID: agreement, CreatedAt: tx.now, UpdatedAt: tx.now, Version: 1}
+		var requesterRef *int64
+		if requester != nil {
+			t.RequesterID, t.Requester, requesterRef = requester.ID, requester.Name, &requester.ID
+		}
+		// The SLA clocks of a new ticket follow from its one "created"
+		// event, so they are evaluated here and stored with the row rather
+		// than read back and updated (recomputeSLA does the same from the
+		// stored history on every later change).
+		by := byKind(a)
+		var c slaColumns
+		if agreement != nil {
+			policy, err := tx.policy(*agreement)
+			if err != nil {
+				return err
+			}
+			res, err := sla.Evaluate(policy, priority, []sla.Event{slaEvent(tx.now, sla.EventCreated, by, string(itsm.StatusNew), priority)}, tx.now)
+			if err != nil {
+				return fmt.Errorf("evaluate SLA of new ticket: %w", err)
+			}
+			c = slaColumnsOf(res)
+			t.ResponseDue, t.ResolutionDue = stored(res.Response.Due), stored(res.Resolution.Due)
+			if res.Response.Met {
+				t.ResponseMetAt = stored(res.Response.MetAt)
+			}
+			t.ResponseBreached, t.ResolutionBreached = c.responseBreached, c.resolutionBreached
+		}
+		// The number is taken as late as possible: on PostgreSQL its
+		// counter row stays locked until the transaction ends.
+		num, err := tx.nextNumber("ticket:" + string(n.Type))
+		if err != nil {
+			return err
+		}
+		t.Ref = itsm.TicketRef(n.Type, num)
+		t.ID, err = tx.insert(`INSERT INTO tickets (number, ref, type, org_id, requester_id, requester_name, title, description, category, service, component, impact, urgency, priority, status, is_open, agreement_id,
+			response_due, response_met_at, resolution_due, response_breached, resolution_breached, next_due, next_alert_at, created_at, updated_at, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+			num, t.Ref, string(n.Type), org.ID, requesterRef, t.Requester, n.Title, n.Description, n.Category, n.Service, n.Component,
+			string(n.Impact), string(n.Urgency), priority, string(itsm.StatusNew), true, agreement,
+			c.responseDue, c.responseMet, c.resolutionDue, c.responseBreached, c.resolutionBreached, c.nextDue, c.nextAlert, ts(tx.now), ts(tx.now))
 		if err != nil {
 			return fmt.Errorf("create ticket: %w", err)
 		}
-		if err := tx.addEvent(&itsm.TicketEvent{TicketID: id, Type: "created", By: byKind(a), Status: itsm.StatusNew, Priority: priority, Public: true}); err != nil {
+		if err := tx.addEvent(&itsm.TicketEvent{TicketID: t.ID, Type: "created", By: by, Status: itsm.StatusNew, Priority: priority, Public: true}); err != nil {
 			return err
 		}
 		if requester != nil {
-			if _, err := tx.exec(`INSERT INTO ticket_watchers (ticket_id, user_id) VALUES (?, ?)`, id, *requester); err != nil {
+			if _, err := tx.exec(`INSERT INTO ticket_watchers (ticket_id, user_id) VALUES (?, ?)`, t.ID, requester.ID); err != nil {
 				return fmt.Errorf("watch ticket: %w", err)
 			}
+			if requester.Status == itsm.UserActive {
+				if err := tx.enqueue(itsm.EmailJob{To: []string{requester.Email}, Subject: fmt.Sprintf("[%s] We have received your %s: %s", t.Ref, strings.ToLower(n.Type.Label()), n.Title),
+					Text: fmt.Sprintf("Thank you. Your %s %s has been logged with priority %s.\n\nWe will reply in the customer area and by e-mail.\n", strings.ToLower(n.Type.Label()), t.Ref, priority)}); err != nil {
+					return err
+				}
+			}
 		}
-		if err := tx.recomputeSLA(id); err != nil {
-			return err
-		}
-		if out, err = tx.findTicket(id); err != nil {
-			return err
-		}
+		out = t
 		d := diff(nil, out)
 		if n.Priority != "" {
 			d = mergeDiff(d, fields("priority_reason", n.PriorityReason))
 		}
-		if err := tx.audit(itsm.AuditCreate, "ticket", id, &out.OrgID, d); err != nil {
-			return err
-		}
-		if requester != nil {
-			to, err := tx.emailsOf(`id = ? AND status = 'active'`, *requester)
-			if err != nil {
-				return err
-			}
-			if len(to) > 0 {
-				return tx.enqueue(itsm.EmailJob{To: to, Subject: fmt.Sprintf("[%s] We have received your %s: %s", ref, strings.ToLower(n.Type.Label()), n.Title),
-					Text: fmt.Sprintf("Thank you. Your %s %s has been logged with priority %s.\n\nWe will reply in the customer area and by e-mail.\n", strings.ToLower(n.Type.Label()), ref, priority)})
-			}
-		}
-		return nil
+		// The audit entry comes last: on PostgreSQL it locks the chain's
+		// head, which every writer needs, until the commit.
+		return tx.audit(itsm.AuditCreate, "ticket", t.ID, &out.OrgID, d)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// stored is a time as it reads back from the database: UTC, to the
+// microsecond.
+func stored(t time.Time) *time.Time {
+	v := fromTS(ts(t))
+	return &v
 }
 
 // mergeDiff adds the keys of b to the JSON object a.

@@ -1,6 +1,10 @@
 package store_test
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -164,6 +168,100 @@ func TestSLAAlertsFireOnce(t *testing.T) {
 		tk, _ = db.FindTicketByID(storetest.As(f.Agent), tk.ID)
 		if !tk.ResponseBreached {
 			t.Fatal("response not marked breached")
+		}
+	})
+}
+
+// TestCreateTicketMatchesReadBack: CreateTicket builds the new ticket and
+// its SLA cache in memory instead of reading them back; what it returns is
+// what a read returns, and what it stores is what a recompute from the
+// stored history derives — with and without an agreement, for a customer
+// and for staff overriding the priority on someone's behalf.
+func TestCreateTicketMatchesReadBack(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := storetest.MustSeed(t, db)
+		agent := storetest.As(f.Agent)
+		check := func(tk *itsm.Ticket) {
+			t.Helper()
+			got, err := db.FindTicketByID(agent, tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := json.Marshal(tk)
+			b, _ := json.Marshal(got)
+			if string(a) != string(b) {
+				t.Errorf("CreateTicket returned\n%s\nbut a read gives\n%s", a, b)
+			}
+			before := slaCache(t, db)[tk.ID]
+			if _, err := db.UpdateTicket(agent, tk.ID, itsm.TicketUpdate{Version: got.Version}); err != nil {
+				t.Fatal(err)
+			}
+			if after := slaCache(t, db)[tk.ID]; after != before {
+				t.Errorf("%s: stored SLA %s, recomputed %s", tk.Ref, before, after)
+			}
+		}
+		plain, err := db.CreateTicket(storetest.As(f.CustomerUserA), itsm.NewTicket{Title: "No agreement yet", Description: "Before any agreement.", Impact: itsm.Low, Urgency: itsm.Low})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plain.AgreementID != nil || plain.ResponseDue != nil {
+			t.Fatalf("ticket without an agreement has clocks: %+v", plain)
+		}
+		check(plain)
+		mustAgreement(t, db, f)
+		for _, n := range []struct {
+			ctx context.Context
+			n   itsm.NewTicket
+		}{
+			{storetest.As(f.CustomerUserA), itsm.NewTicket{Type: itsm.Incident, Title: "Cannot approve orders", Description: "The approve button fails.", Impact: itsm.High, Urgency: itsm.Medium}},
+			{agent, itsm.NewTicket{Type: itsm.Request, OrgID: f.CustomerA.ID, RequesterID: f.CustomerAdminA.ID, Title: "How do I export?", Description: "Exports.", Impact: itsm.Low, Urgency: itsm.Low, Priority: "P1", PriorityReason: "Board meeting today."}},
+			{agent, itsm.NewTicket{OrgID: f.CustomerB.ID, Title: "Raised by the desk", Description: "No requester named.", Impact: itsm.Medium, Urgency: itsm.Medium}},
+		} {
+			tk, err := db.CreateTicket(n.ctx, n.n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tk.AgreementID == nil || tk.ResponseDue == nil || tk.ResolutionDue == nil {
+				t.Fatalf("%s has no clocks: %+v", tk.Ref, tk)
+			}
+			check(tk)
+		}
+	})
+}
+
+// TestCreateTicketConcurrentFirstNumber: many tickets opened at once, the
+// first of their type among them, all succeed with distinct references
+// (the counter is started by an upsert, not a racing insert).
+func TestCreateTicketConcurrentFirstNumber(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := storetest.MustSeed(t, db)
+		ctx := storetest.As(f.CustomerUserA)
+		const n = 12
+		refs := make(chan string, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				tk, err := db.CreateTicket(ctx, itsm.NewTicket{Type: itsm.Request, Title: fmt.Sprintf("Question %d", i), Description: "At once.", Impact: itsm.Low, Urgency: itsm.Low})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				refs <- tk.Ref
+			}()
+		}
+		wg.Wait()
+		close(refs)
+		seen := map[string]bool{}
+		for r := range refs {
+			if seen[r] {
+				t.Errorf("reference %s given twice", r)
+			}
+			seen[r] = true
+		}
+		if len(seen) != n || !seen["REQ-000001"] || !seen[fmt.Sprintf("REQ-%06d", n)] {
+			t.Errorf("references %v", seen)
 		}
 	})
 }
