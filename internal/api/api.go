@@ -235,6 +235,9 @@ func (a *API) routeTable() []route {
 		{"DELETE /api/v1/changes/{id}/problems/{problem_id}", "change", changes, a.unlinkChangeProblem},
 		{"POST /api/v1/problems/{id}/changes", "change", changes, a.raiseChangeFromProblem},
 		{"GET /api/v1/providers/{id}/delivery-score", "change", signedIn, a.getDeliveryScore},
+		{"GET /api/v1/changes/{id}/attachments", "change_attachment", signedIn, a.listChangeAttachments},
+		{"POST /api/v1/changes/{id}/attachments", "change_attachment", changes, a.addChangeAttachment},
+		{"GET /api/v1/change-attachments/{id}", "change_attachment", signedIn, a.downloadChangeAttachment},
 		// @@CHANGES@@ (keep this marker line; add your entries above it)
 
 		{"GET /api/v1/freezes", "freeze_period", signedIn, a.listFreezes},

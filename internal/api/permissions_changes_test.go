@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,9 +87,33 @@ func TestChangePermissionMatrix(t *testing.T) {
 			{"GET change A estimates", all, get(pa + "/estimates"), nil},
 			{"GET change B", notB, get(pb), nil},
 		}
-		for _, sub := range []string{"/estimates", "/costs", "/votes", "/spec-versions", "/history", "/tickets", "/problems"} {
+		for _, sub := range []string{"/estimates", "/costs", "/votes", "/spec-versions", "/history", "/tickets", "/problems", "/attachments"} {
 			cases = append(cases, permCase{"GET change B" + sub, notB, get(pb + sub), nil})
 		}
+		// Files: whoever sees the change reads and adds them (auditors
+		// only read); internal ones only staff and the provider.
+		addFile := func(ch *itsm.ChangeRequest, u *itsm.User, internal bool) string {
+			at, err := db.AddChangeAttachment(storetest.As(u), ch.ID, itsm.NewAttachment{Filename: "file.txt", Data: strings.NewReader("content"), Internal: internal})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return idPath("/api/v1/change-attachments", at.ID)
+		}
+		publicFile, internalFile, fileOfB := addFile(a, fx.CustomerUserA, false), addFile(a, fx.Agent, true), addFile(b, fx.CustomerUserB, false)
+		upload := func(ch *itsm.ChangeRequest, internal bool) func(*testing.T, *env, caller) request {
+			return func(t *testing.T, _ *env, _ caller) request {
+				return changeUploadRequest(t, ch.ID, fileParts("notes.txt", []byte("notes"), internal)...)
+			}
+		}
+		cases = append(cases,
+			permCase{"GET change A attachments", all, get(pa + "/attachments"), nil},
+			permCase{"GET a file of A", all, get(publicFile), nil},
+			permCase{"GET an internal file of A", want{s401, s200, s200, s200, s200, s200, s404, s404}, get(internalFile), nil},
+			permCase{"GET a file of B", notB, get(fileOfB), nil},
+			permCase{"POST a file to A", want{s401, s201, s201, s201, s403, s201, s201, s201}, upload(a, false), nil},
+			permCase{"POST an internal file to A", want{s401, s201, s201, s201, s403, s201, s403, s403}, upload(a, true), nil},
+			permCase{"POST a file to B", want{s401, s201, s201, s201, s403, s404, s404, s404}, upload(b, false), nil},
+		)
 		cases = append(cases,
 			permCase{"GET provider delivery score", want{s401, s200, s200, s200, s200, s200, s404, s404},
 				get(idPath("/api/v1/providers", fx.Provider.ID, "/delivery-score?quarter=2026-Q1")), nil},

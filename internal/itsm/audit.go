@@ -85,6 +85,8 @@ type Services struct {
 	Settings      DeskSettingsService
 	WhatIf        WhatIfService
 	Changes       ChangeService
+	// ChangeAttachments are the files of change requests.
+	ChangeAttachments ChangeAttachmentService
 	// @@CHANGES@@ (keep this marker line; add your entries above it)
 	Calendar CalendarService
 	// @@CALENDAR@@ (keep this marker line; add your entries above it)

@@ -64,13 +64,16 @@ func New(cfg Config) (http.Handler, error) {
 	metrics := httpx.NewMetrics(cfg.Registry)
 	mux := http.NewServeMux()
 	// The API limits each route's body itself (uploads take more than
-	// JSON); web forms get 1 MiB, except the two forms that carry files.
+	// JSON); web forms get 1 MiB, except the forms that carry files
+	// (web.IsUpload).
 	mux.Handle("/api/", a.Handler())
 	small := httpx.LimitBody(MaxBody, w.TooLarge())(w.Handler())
 	large := httpx.LimitBody(MaxUploadBody, w.TooLarge())(w.Handler())
 	mux.Handle("/", small)
 	mux.Handle("POST /tickets/new", large)
 	mux.Handle("POST /tickets/{id}/attachments", large)
+	mux.Handle("POST /changes/new", large)
+	mux.Handle("POST /changes/{id}/attachments", large)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": cfg.Version})

@@ -13,6 +13,7 @@ import (
 	"github.com/steward-itsm/steward/internal/server"
 	"github.com/steward-itsm/steward/internal/store"
 	"github.com/steward-itsm/steward/internal/store/storetest"
+	"github.com/steward-itsm/steward/internal/web"
 )
 
 func mustServer(t *testing.T) *httptest.Server {
@@ -86,5 +87,32 @@ func TestBodyLimits(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), `"too_large"`) {
 		t.Errorf("2 MiB API body: %d %s", res.StatusCode, body)
+	}
+}
+
+// TestUploadFormsTakeLargeBodies: the web forms that carry a file
+// (web.IsUpload) take bodies past the usual 1 MiB limit, up to a file of
+// 10 MiB; every other form is held to 1 MiB.
+func TestUploadFormsTakeLargeBodies(t *testing.T) {
+	srv := mustServer(t)
+	big := bytes.Repeat([]byte("a"), 2<<20)
+	for _, c := range []struct {
+		path   string
+		upload bool
+	}{
+		{"/tickets/new", true}, {"/tickets/1/attachments", true}, {"/changes/new", true}, {"/changes/1/attachments", true},
+		{"/tickets/1/comment", false}, {"/changes/1/transition", false}, {"/changes/1/edit", false},
+	} {
+		if got := web.IsUpload(httptest.NewRequest(http.MethodPost, c.path, nil)); got != c.upload {
+			t.Errorf("web.IsUpload(POST %s) = %v, want %v", c.path, got, c.upload)
+		}
+		res, err := http.Post(srv.URL+c.path, "multipart/form-data; boundary=x", bytes.NewReader(big))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if tooLarge := res.StatusCode == http.StatusRequestEntityTooLarge; tooLarge == c.upload {
+			t.Errorf("2 MiB to POST %s: %d", c.path, res.StatusCode)
+		}
 	}
 }

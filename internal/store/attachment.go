@@ -32,32 +32,45 @@ func sniffMatches(claimed string, data []byte) bool {
 	return false
 }
 
-// AddAttachment stores a file on a visible ticket after checking its name,
-// size and content.
-func (db *DB) AddAttachment(ctx context.Context, ticketID int64, na itsm.NewAttachment) (*itsm.Attachment, error) {
-	a := itsm.ActorFromContext(ctx)
+// readUpload checks a file's name, reads it (refusing it past
+// itsm.MaxAttachmentSize without reading it whole) and checks its content
+// against the type its name claims. It returns the type the file is served
+// with and its content. Ticket and change files share it.
+func readUpload(na itsm.NewAttachment) (string, []byte, error) {
 	ct, err := itsm.CheckAttachmentName(na.Filename)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if na.Data == nil {
-		return nil, &itsm.Error{Code: itsm.EINVALID, Message: "Choose a file to upload.", Fields: map[string]string{"file": "Choose a file to upload."}}
+		return "", nil, &itsm.Error{Code: itsm.EINVALID, Message: "Choose a file to upload.", Fields: map[string]string{"file": "Choose a file to upload."}}
 	}
+	tooLarge := &itsm.Error{Code: itsm.ETOOLARGE, Message: "The file must be smaller than 10 MB.", Fields: map[string]string{"file": "The file must be smaller than 10 MB."}}
 	data, err := io.ReadAll(io.LimitReader(na.Data, itsm.MaxAttachmentSize+1))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, &itsm.Error{Code: itsm.ETOOLARGE, Message: "The file must be smaller than 10 MB.", Fields: map[string]string{"file": "The file must be smaller than 10 MB."}}
+			return "", nil, tooLarge
 		}
-		return nil, fmt.Errorf("read upload: %w", err)
+		return "", nil, fmt.Errorf("read upload: %w", err)
 	}
 	switch {
 	case len(data) > itsm.MaxAttachmentSize:
-		return nil, &itsm.Error{Code: itsm.ETOOLARGE, Message: "The file must be smaller than 10 MB.", Fields: map[string]string{"file": "The file must be smaller than 10 MB."}}
+		return "", nil, tooLarge
 	case len(data) == 0:
-		return nil, &itsm.Error{Code: itsm.EINVALID, Message: "The file is empty.", Fields: map[string]string{"file": "The file is empty."}}
+		return "", nil, &itsm.Error{Code: itsm.EINVALID, Message: "The file is empty.", Fields: map[string]string{"file": "The file is empty."}}
 	case !sniffMatches(ct, data):
-		return nil, &itsm.Error{Code: itsm.EINVALID, Message: "The file's content does not match its type; check you chose the right file.", Fields: map[string]string{"file": "The file's content does not match its type."}}
+		return "", nil, &itsm.Error{Code: itsm.EINVALID, Message: "The file's content does not match its type; check you chose the right file.", Fields: map[string]string{"file": "The file's content does not match its type."}}
+	}
+	return ct, data, nil
+}
+
+// AddAttachment stores a file on a visible ticket after checking its name,
+// size and content.
+func (db *DB) AddAttachment(ctx context.Context, ticketID int64, na itsm.NewAttachment) (*itsm.Attachment, error) {
+	a := itsm.ActorFromContext(ctx)
+	ct, data, err := readUpload(na)
+	if err != nil {
+		return nil, err
 	}
 	sum := sha256.Sum256(data)
 	att := &itsm.Attachment{TicketID: ticketID, Filename: na.Filename, ContentType: ct, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Public: !na.Internal}

@@ -30,7 +30,7 @@ func (db *DB) Services() itsm.Services {
 	return itsm.Services{
 		Organisations: db, Users: db, Auth: db, Audit: db, Tickets: db, Agreements: db, Problems: db,
 		Escalations: db, Attachments: db, Relations: db, Reports: db, Settings: db, WhatIf: db,
-		Changes: db,
+		Changes: db, ChangeAttachments: db,
 		// @@CHANGES@@ (keep this marker line; add your entries above it)
 		Calendar: db,
 		// @@CALENDAR@@ (keep this marker line; add your entries above it)

@@ -14,7 +14,8 @@ import (
 // with do's message. An error the person can fix (a validation error or a
 // conflict) shows the change again as it is now, with the error summary,
 // the messages beside the form's fields (the store's field names renamed to
-// the page's ids) and the person's input kept by keep.
+// the page's ids) and the person's input kept by keep. A file too large
+// (ETOOLARGE) comes back the same way, with 413.
 func (s *Server) changeAction(w http.ResponseWriter, r *http.Request, do func(c *itsm.ChangeRequest) (string, error),
 	keep func(p *changeDetailPage), rename map[string]string) error {
 	ctx := r.Context()
@@ -29,7 +30,8 @@ func (s *Server) changeAction(w http.ResponseWriter, r *http.Request, do func(c 
 	if err == nil {
 		return s.redirect(w, r, changeHref(c), msg)
 	}
-	if !formFailed(err) {
+	code := itsm.ErrorCode(err)
+	if !formFailed(err) && code != itsm.ETOOLARGE {
 		return err
 	}
 	now, ferr := s.svc.Changes.FindChangeByID(ctx, c.ID)
@@ -44,7 +46,11 @@ func (s *Server) changeAction(w http.ResponseWriter, r *http.Request, do func(c 
 		keep(p)
 	}
 	p.setErrors(renameFields(err, rename), p.formFields()...)
-	return s.render(w, formStatus(err), "change_detail", p)
+	status := formStatus(err)
+	if code == itsm.ETOOLARGE {
+		status = http.StatusRequestEntityTooLarge
+	}
+	return s.render(w, status, "change_detail", p)
 }
 
 // changeTransition takes a lifecycle action other than scheduling: the

@@ -30,6 +30,11 @@ type changeDetailPage struct {
 	History                    []changeEventView
 	Tickets                    []*itsm.Ticket
 	Problems                   []*itsm.Problem
+	Attachments                []*itsm.ChangeAttachment
+	// Risks are the linked risks, shown (ShowRisks) to those who may see
+	// the register: staff, auditors and providers (their own risks).
+	Risks                      []riskView
+	ShowRisks                  bool
 	Actions                    []actionForm
 	RAGRules                   []string
 	StaffView, ReadsEverything bool
@@ -37,6 +42,7 @@ type changeDetailPage struct {
 	// What the viewer may do besides the lifecycle actions.
 	CanEdit, CanSchedule, CanEstimate, CanVote, CanChooseMember bool
 	CanAddCost, CanAdjustBudget, CanForecast, CanLink           bool
+	CanUpload, CanUploadInternal                                bool
 
 	// The forms' choices and values, kept when a form comes back with
 	// errors.
@@ -46,6 +52,8 @@ type changeDetailPage struct {
 	CostDate, CostAmount, CostNote                       string
 	Budget, BudgetReason, Forecast, ForecastNote         string
 	LinkKind, LinkRef                                    string
+	FileHint                                             string
+	InternalFile                                         bool
 }
 
 // specView is a frozen specification as the page shows it.
@@ -115,6 +123,7 @@ var eventWords = map[string]string{
 	"link":                               "Linked",
 	"unlink":                             "Unlinked",
 	"freeze_override":                    "Scheduled into a freeze, overriding it",
+	"attachment":                         "Added the file",
 }
 
 func changeEventViews(events []*itsm.ChangeEvent) []changeEventView {
@@ -124,7 +133,7 @@ func changeEventViews(events []*itsm.ChangeEvent) []changeEventView {
 		if v.What == "" {
 			v.What = humanise(e.Type)
 		}
-		if (e.Type == "link" || e.Type == "unlink") && e.Note != "" {
+		if (e.Type == "link" || e.Type == "unlink" || e.Type == "attachment") && e.Note != "" {
 			v.What += " " + e.Note
 		} else if e.Note != "" {
 			v.Note = markdown.Render(e.Note)
@@ -307,6 +316,9 @@ func (s *Server) changePage(w http.ResponseWriter, r *http.Request, c *itsm.Chan
 	if p.Problems, err = svc.ChangeProblems(ctx, c.ID); err != nil {
 		return nil, err
 	}
+	if err := s.changeFilesAndRisks(r, p, c); err != nil {
+		return nil, err
+	}
 
 	for _, act := range itsm.ChangeActionsFor(c, a) {
 		if act == itsm.ActSchedule {
@@ -366,6 +378,7 @@ func (p *changeDetailPage) formFields() []string {
 	add(p.CanAddCost, "cost_date", "cost_amount", "cost_note")
 	add(p.CanAdjustBudget, "budget", "budget_reason")
 	add(p.CanLink, "link_kind", "link_ref")
+	add(p.CanUpload, "file")
 	return out
 }
 

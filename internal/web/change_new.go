@@ -23,6 +23,8 @@ type changeNewPage struct {
 	Major                                                 checkboxGroup
 
 	Kinds, Subtypes, Orgs, Providers, Assignees []option
+	// FileHint says what may be attached (a specification, a mock-up).
+	FileHint string
 }
 
 // IsRFC reports whether the form is a request for change's.
@@ -35,12 +37,19 @@ func (p *changeNewPage) IsCCN() bool { return p.Kind == string(itsm.ChangeCCN) }
 func (p *changeNewPage) IsWorkRequest() bool { return p.Kind == string(itsm.ChangeWorkRequest) }
 
 var changeNewFields = []string{"organisation_id", "kind", "title", "subtype", "description", "business_justification", "service",
-	"contract_ref", "variation", "cost_impact", "time_impact_days", "major", "provider_id", "assignee_id"}
+	"contract_ref", "variation", "cost_impact", "time_impact_days", "major", "provider_id", "assignee_id", "file"}
 
 var rfcSubtypeOptions = []option{
 	{string(itsm.RFCChangeExisting), "Change existing functionality: something the service does should work differently"},
 	{string(itsm.RFCCosmetic), "A cosmetic change: wording, layout or appearance, with no change to how it works"},
 	{string(itsm.RFCNewFunctionality), "New functionality: the service should do something it cannot do today"},
+}
+
+// changeFileHint lists what may be attached to a change, for its upload
+// fields.
+func changeFileHint() string {
+	return "Optional. A fuller specification, a mock-up or a spreadsheet helps. " + strings.Join(itsm.AttachmentExtensions(), ", ") +
+		" files up to 10 MB. If the form shows a problem, choose the file again."
 }
 
 // canRaiseChanges mirrors the store: customers raise changes for their own
@@ -79,6 +88,7 @@ func (s *Server) changeNewPage(w http.ResponseWriter, r *http.Request, a *itsm.A
 		p.Title = "Raise a request for change (RFC)"
 	}
 	p.BackHref = "/changes/new"
+	p.FileHint = changeFileHint()
 	p.Major = newCheckboxGroup(&p.basePage, "major", "Major change", "A major change needs a decision of the change advisory board (CAB) before a manager approves it.",
 		[]option{{"yes", "This is a major change"}}, nil)
 	if !p.Staff {
@@ -183,11 +193,28 @@ func (s *Server) changeCreate(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		n.OrgID = a.OrgID
 	}
+	// A file whose name or size is wrong is refused with the form, before
+	// anything is raised.
+	file, fileErr := formFile(r, "file")
+	if file != nil {
+		defer file.Close()
+		if err := s.changeFilesConfigured(); err != nil {
+			return err
+		}
+	}
+	if c := itsm.ErrorCode(fileErr); c != "" && c != itsm.EINVALID && c != itsm.ETOOLARGE {
+		return fileErr
+	}
 	checked := n // Validate tidies its receiver; the store validates again
-	err = mergeErrors(v.Err(), checked.Validate())
+	err = mergeErrors(v.Err(), checked.Validate(), fileErr)
+	status := http.StatusBadRequest
+	if itsm.ErrorCode(fileErr) == itsm.ETOOLARGE {
+		status = http.StatusRequestEntityTooLarge
+	}
 	var c *itsm.ChangeRequest
 	if err == nil {
 		c, err = s.svc.Changes.CreateChange(ctx, n)
+		status = formStatus(err)
 	}
 	if formFailed(err) {
 		var selected []string
@@ -196,13 +223,16 @@ func (s *Server) changeCreate(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.setErrors(err, changeNewFields...)
 		p.Major = newCheckboxGroup(&p.basePage, "major", p.Major.Legend, p.Major.Hint, []option{{"yes", "This is a major change"}}, selected)
-		return s.render(w, formStatus(err), "change_new", p)
+		return s.render(w, status, "change_new", p)
 	} else if err != nil {
 		return err
 	}
 	msg := c.Ref + " has been submitted. The programme team will review the specification."
 	if c.State == itsm.ChangeDraft {
 		msg = c.Ref + " has been saved as a draft. Submit it when the specification is ready."
+	}
+	if file != nil {
+		return s.addNewChangeFile(w, r, c, msg, file)
 	}
 	return s.redirect(w, r, changeHref(c), msg)
 }

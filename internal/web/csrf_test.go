@@ -93,6 +93,7 @@ func TestEveryPostNeedsCSRFToken(t *testing.T) {
 			"/changes/{id}/forecast":       change,
 			"/changes/{id}/links":          change,
 			"/changes/{id}/unlink":         change,
+			"/changes/{id}/attachments":    change,
 			"/problems/{id}/raise-change":  id(d.problem.ID),
 
 			// The change calendar (@@CALENDAR@@).

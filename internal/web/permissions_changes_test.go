@@ -24,6 +24,7 @@ var changeRoutes = []string{
 	"POST /changes/{id}/transition", "GET /changes/{id}/schedule", "POST /changes/{id}/schedule/check", "POST /changes/{id}/schedule",
 	"POST /changes/{id}/estimates", "POST /changes/{id}/votes", "POST /changes/{id}/costs", "POST /changes/{id}/budget",
 	"POST /changes/{id}/forecast", "POST /changes/{id}/links", "POST /changes/{id}/unlink", "POST /problems/{id}/raise-change",
+	"POST /changes/{id}/attachments", "GET /change-attachments/{id}",
 }
 
 // TestChangeRoutesAreCovered fails when a change route is added without
@@ -32,7 +33,7 @@ func TestChangeRoutesAreCovered(t *testing.T) {
 	e := newEnv(t, storetest.MustOpen(t, store.SQLite))
 	for _, p := range e.srv.Patterns() {
 		_, path, _ := strings.Cut(p, " ")
-		if (strings.HasPrefix(path, "/changes") || strings.HasSuffix(path, "/raise-change")) && !contains(changeRoutes, p) {
+		if (strings.HasPrefix(path, "/change") || strings.HasSuffix(path, "/raise-change")) && !contains(changeRoutes, p) {
 			t.Errorf("%s is not in the change permission matrices: add it", p)
 		}
 	}
@@ -228,6 +229,66 @@ func TestChangePostPermissions(t *testing.T) {
 				res := clients[role].Post(p.path, p.form)
 				if res.StatusCode != c.want[i] {
 					t.Errorf("%s (POST %s) as %s: status %d, want %d\n%s", c.name, p.path, role, res.StatusCode, c.want[i], excerpt(res.Body))
+				}
+			}
+		}
+	})
+}
+
+// TestChangeFilePermissions is the matrix of a change's files: whoever
+// may see the change downloads its files (customers not internal ones)
+// and adds files, auditors excepted; internal files only the programme
+// team and the assigned provider add; to anyone else they do not exist.
+func TestChangeFilePermissions(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		f := e.f
+		c := e.mustEstimatingChange("A's files")
+		changeB, err := db.CreateChange(storetest.As(f.CustomerUserB), itsm.NewChange{Kind: itsm.ChangeWorkRequest, Title: "B's work", Description: "B.", Submit: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		add := func(ch *itsm.ChangeRequest, as *itsm.User, internal bool) string {
+			at, err := db.AddChangeAttachment(storetest.As(as), ch.ID, itsm.NewAttachment{Filename: "file.txt", Data: strings.NewReader("content\n"), Internal: internal})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return "/change-attachments/" + id(at.ID)
+		}
+		public, internal, ofB := add(c, f.CustomerUserA, false), add(c, f.Agent, true), add(changeB, f.CustomerUserB, false)
+		clients := e.clients()
+		for _, tc := range []struct {
+			path string
+			want want
+		}{
+			//                                    admin mgr agent audit prov cAdmA cUsrA anon
+			{public, want{ok, ok, ok, ok, ok, ok, ok, see}},
+			{internal, want{ok, ok, ok, ok, ok, none, none, see}},
+			{ofB, want{ok, ok, ok, ok, none, none, none, see}},
+			{"/change-attachments/999999", want{none, none, none, none, none, none, none, see}},
+			{"/change-attachments/not-a-number", want{none, none, none, none, none, none, none, see}},
+		} {
+			for i, role := range roles {
+				if res := clients[role].Get(tc.path); res.StatusCode != tc.want[i] {
+					t.Errorf("GET %s as %s: status %d, want %d\n%s", tc.path, role, res.StatusCode, tc.want[i], excerpt(res.Body))
+				}
+			}
+		}
+		for _, tc := range []struct {
+			name   string
+			change *itsm.ChangeRequest
+			form   url.Values
+			want   want
+		}{
+			//                                                         admin mgr agent audit prov cAdmA cUsrA anon
+			{"a file on A's change", c, nil, want{see, see, see, no, see, see, see, see}},
+			{"an internal file on A's change", c, url.Values{"internal": {"true"}}, want{see, see, see, no, see, no, no, see}},
+			{"a file on B's change", changeB, nil, want{see, see, see, no, none, none, none, see}},
+		} {
+			for i, role := range roles {
+				res := postMultipart(clients[role], changePath(tc.change, "/attachments"), tc.form, fileUpload{"file", "notes.txt", []byte("notes\n")})
+				if res.StatusCode != tc.want[i] {
+					t.Errorf("%s as %s: status %d, want %d\n%s", tc.name, role, res.StatusCode, tc.want[i], excerpt(res.Body))
 				}
 			}
 		}

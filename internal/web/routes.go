@@ -210,6 +210,12 @@ func (s *Server) routes() []route {
 		{"POST /changes/{id}/forecast", signedIn, s.changeForecast},
 		{"POST /changes/{id}/links", signedIn, s.changeLink},
 		{"POST /changes/{id}/unlink", signedIn, s.changeUnlink},
+		// A change's files: anyone who can see the change adds and reads
+		// them, auditors only read; internal files (not seen by
+		// customers): the programme team and the assigned provider. 404
+		// to anyone else.
+		{"POST /changes/{id}/attachments", signedIn, s.changeUpload},
+		{"GET /change-attachments/{id}", signedIn, s.changeAttachmentDownload},
 		// A problem's fix becomes an RFC: the programme team.
 		{"POST /problems/{id}/raise-change", signedIn, s.problemRaiseChange},
 

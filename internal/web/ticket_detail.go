@@ -201,9 +201,12 @@ type slaView struct {
 // Clocks lists the response and resolution clocks, in that order.
 func (v *slaView) Clocks() []clockView { return []clockView{v.Response, v.Resolution} }
 
-// FileSize says a file's size the way people read it: "900 bytes",
+// FileSize says a file's size the way people read it.
+func (p *ticketDetailPage) FileSize(n int64) string { return fileSize(n) }
+
+// fileSize says a file's size the way people read it: "900 bytes",
 // "12 KB", "3.4 MB".
-func (p *ticketDetailPage) FileSize(n int64) string {
+func fileSize(n int64) string {
 	switch {
 	case n < 1000:
 		return strconv.FormatInt(n, 10) + " bytes"
