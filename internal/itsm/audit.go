@@ -87,7 +87,13 @@ type Services struct {
 	// @@CHANGES@@ (keep this marker line; add your entries above it)
 	// @@CALENDAR@@ (keep this marker line; add your entries above it)
 	// @@RAID@@ (keep this marker line; add your entries above it)
+	Documents DocumentService
+	Articles  ArticleService
 	// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
+	Integrations  IntegrationService
+	Webhooks      WebhookService
+	WebhookOutbox WebhookOutbox
+	Exchange      ExchangeService
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 }
 

@@ -19,6 +19,10 @@ var (
 	// @@CALENDAR@@ (keep this marker line; add your entries above it)
 	// @@RAID@@ (keep this marker line; add your entries above it)
 	// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
+	_ itsm.IntegrationService = (*DB)(nil)
+	_ itsm.WebhookService     = (*DB)(nil)
+	_ itsm.WebhookOutbox      = (*DB)(nil)
+	_ itsm.ExchangeService    = (*DB)(nil)
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 )
 
@@ -30,7 +34,9 @@ func (db *DB) Services() itsm.Services {
 		// @@CHANGES@@ (keep this marker line; add your entries above it)
 		// @@CALENDAR@@ (keep this marker line; add your entries above it)
 		// @@RAID@@ (keep this marker line; add your entries above it)
+		Documents: db, Articles: db,
 		// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
+		Integrations: db, Webhooks: db, WebhookOutbox: db, Exchange: db,
 		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 	}
 }

@@ -376,6 +376,9 @@ func (db *DB) CreateTicket(ctx context.Context, n itsm.NewTicket) (*itsm.Ticket,
 		if err := tx.audit(itsm.AuditCreate, "ticket", id, &out.OrgID, d); err != nil {
 			return err
 		}
+		if err := tx.emitTicketEvents(nil, out); err != nil {
+			return err
+		}
 		if requester != nil {
 			to, err := tx.emailsOf(`id = ? AND status = 'active'`, *requester)
 			if err != nil {
