@@ -29,9 +29,12 @@ Flags:
 
 // cmdImport runs `steward import servicenow FILE`.
 func cmdImport(ctx context.Context, args []string, e env) error {
-	sub, args, err := subcommand(args, "import", []string{"servicenow"}, e)
+	sub, args, err := subcommand(args, "import", []string{"servicenow", "csv"}, e)
 	if err != nil {
 		return err
+	}
+	if sub == "csv" {
+		return cmdImportCSV(ctx, args, e)
 	}
 	var c config
 	fs := newFlags("import "+sub, e)

@@ -33,6 +33,8 @@ Commands:
   sla simulate FILE.json    what-if SLA simulation (same JSON as the API)
   sla holidays              list a holiday set's bank holidays for a year
   import servicenow FILE    import a ServiceNow incident export (CSV or zip)
+  import csv --kind K FILE  import organisations, users or integrations (all or nothing)
+  export csv --kind K       export organisations, users or integrations as CSV
   report sla                write the monthly SLA compliance report (CSV or XLSX)
   version                   print the version
 
@@ -83,6 +85,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdImport(ctx, args[1:], e)
 	case "report":
 		err = cmdReport(ctx, args[1:], e)
+	case "export":
+		err = cmdExport(ctx, args[1:], e)
 	case "agreement":
 		err = cmdAgreement(ctx, args[1:], e)
 	case "version", "-v", "--version":

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
 
 	"github.com/steward-itsm/steward/internal/jobs"
 	"github.com/steward-itsm/steward/internal/notify"
@@ -30,6 +31,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	var c config
 	fs := newFlags("serve", e)
 	bindServe(fs, &c)
+	webhookPolicy := bindWebhookFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,6 +87,9 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 				return err
 			}},
 		},
+		// Outbound webhooks: delivered from the outbox, signed, with the
+		// receiver's address checked on every dial.
+		Register: []func(*river.Workers) error{jobs.HandleWebhooks(db, notify.NewWebhookSender(*webhookPolicy))},
 	})
 	if err != nil {
 		return err

@@ -59,6 +59,10 @@ type Config struct {
 	// MaxUpload caps the body of a file upload (multipart/form-data), in
 	// bytes. 0 means DefaultMaxUpload. Larger bodies are refused with 413.
 	MaxUpload int64
+	// MaxDocumentSize caps a document library file, in bytes; the upload's
+	// body may be a little larger for its framing. 0 means
+	// itsm.DefaultMaxDocumentSize.
+	MaxDocumentSize int64
 	// Now is the clock the SLA simulator evaluates at when a request names
 	// no instant, and the one that gives the holiday list its default
 	// year. Nil means time.Now; pass the store's clock so that the two
@@ -72,6 +76,7 @@ type API struct {
 	log       *slog.Logger
 	maxBody   int64
 	maxUpload int64
+	maxDoc    int64
 	now       func() time.Time
 	mux       *http.ServeMux
 	routes    []route
@@ -120,6 +125,9 @@ func New(cfg Config) (*API, error) {
 	}
 	if a.maxUpload <= 0 {
 		a.maxUpload = DefaultMaxUpload
+	}
+	if a.maxDoc = cfg.MaxDocumentSize; a.maxDoc <= 0 {
+		a.maxDoc = itsm.DefaultMaxDocumentSize
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -272,7 +280,51 @@ func (a *API) routeTable() []route {
 
 		// @@RAID@@ (keep this marker line; add your entries above it)
 
+		{"GET /api/v1/documents", "document", signedIn, a.listDocuments},
+		{"POST /api/v1/documents", "document", changes, a.createDocument},
+		{"GET /api/v1/documents/{id}", "document", signedIn, a.getDocument},
+		{"PATCH /api/v1/documents/{id}", "document", changes, a.updateDocument},
+		{"GET /api/v1/documents/{id}/versions", "document", signedIn, a.listDocumentVersions},
+		{"POST /api/v1/documents/{id}/versions", "document", changes, a.uploadDocumentVersion},
+		{"GET /api/v1/document-versions/{id}/content", "document_version", signedIn, a.downloadDocumentVersion},
+		{"GET /api/v1/document-subscriptions", "document_subscription", signedIn, a.listSubscriptions},
+		{"POST /api/v1/document-subscriptions", "document_subscription", changes, a.subscribe},
+		{"DELETE /api/v1/document-subscriptions/{type}", "document_subscription", changes, a.unsubscribe},
+		{"GET /api/v1/search", "content", signedIn, a.searchContent},
+		{"GET /api/v1/articles", "article", signedIn, a.listArticles},
+		{"POST /api/v1/articles", "article", changes, a.createArticle},
+		{"GET /api/v1/articles/{id}", "article", signedIn, a.getArticle},
+		{"PATCH /api/v1/articles/{id}", "article", changes, a.updateArticle},
+		{"PUT /api/v1/articles/{id}/vote", "article", changes, a.voteArticle},
+		{"GET /api/v1/articles/{id}/tickets", "article", signedIn, a.listArticleTickets},
+		{"POST /api/v1/articles/{id}/tickets", "article", changes, a.linkArticleTicket},
+		{"DELETE /api/v1/articles/{id}/tickets/{ticket_id}", "article", changes, a.unlinkArticleTicket},
+		{"GET /api/v1/article-categories", "article_category", signedIn, a.listArticleCategories},
+		{"POST /api/v1/article-categories", "article_category", changes, a.createArticleCategory},
+		{"GET /api/v1/article-suggestions", "article", signedIn, a.suggestArticles},
+
 		// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
+
+		{"GET /api/v1/integrations", "integration", signedIn, a.listIntegrations},
+		{"POST /api/v1/integrations", "integration", changes, a.createIntegration},
+		{"GET /api/v1/integrations/{id}", "integration", signedIn, a.getIntegration},
+		{"PATCH /api/v1/integrations/{id}", "integration", changes, a.updateIntegration},
+		{"GET /api/v1/integrations/{id}/history", "integration", signedIn, a.integrationHistory},
+		{"GET /api/v1/integrations/{id}/tickets", "integration", signedIn, a.listIntegrationTickets},
+		{"POST /api/v1/integrations/{id}/tickets", "integration", changes, a.linkIntegrationTicket},
+		{"DELETE /api/v1/integrations/{id}/tickets/{ticket_id}", "integration", changes, a.unlinkIntegrationTicket},
+		{"GET /api/v1/tickets/{id}/integrations", "integration", signedIn, a.listTicketIntegrations},
+		{"GET /api/v1/webhooks", "webhook_subscription", signedIn, a.listWebhooks},
+		{"POST /api/v1/webhooks", "webhook_subscription", changes, a.createWebhook},
+		{"GET /api/v1/webhooks/{id}", "webhook_subscription", signedIn, a.getWebhook},
+		{"PATCH /api/v1/webhooks/{id}", "webhook_subscription", changes, a.updateWebhook},
+		{"DELETE /api/v1/webhooks/{id}", "webhook_subscription", changes, a.deleteWebhook},
+		{"POST /api/v1/webhooks/{id}/rotate-secret", "webhook_subscription", changes, a.rotateWebhookSecret},
+		{"GET /api/v1/webhooks/{id}/deliveries", "webhook_subscription", signedIn, a.listWebhookDeliveries},
+		{"GET /api/v1/webhook-deliveries/{id}", "webhook_delivery", signedIn, a.getWebhookDelivery},
+		{"POST /api/v1/webhook-deliveries/{id}/redeliver", "webhook_delivery", changes, a.redeliverWebhook},
+		{"POST /api/v1/imports/{kind}", "csv_import", changes, a.importCSV},
+		{"GET /api/v1/exports/{kind}", "csv_export", signedIn, a.exportCSV},
 
 		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 	}

@@ -93,7 +93,13 @@ type Services struct {
 	// Risks is the programme's risk and issue register (RAID).
 	Risks RiskService
 	// @@RAID@@ (keep this marker line; add your entries above it)
+	Documents DocumentService
+	Articles  ArticleService
 	// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
+	Integrations  IntegrationService
+	Webhooks      WebhookService
+	WebhookOutbox WebhookOutbox
+	Exchange      ExchangeService
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 }
 

@@ -26,6 +26,10 @@ const MaxBody = 1 << 20
 // attachment plus room for the form's other fields.
 const MaxUploadBody = itsm.MaxAttachmentSize + 256<<10
 
+// documentFormMargin is the room a document upload form needs beyond its
+// file, for its other fields and the multipart framing.
+const documentFormMargin = 256 << 10
+
 // Config wires the surfaces.
 type Config struct {
 	Services itsm.Services
@@ -42,6 +46,10 @@ type Config struct {
 	SecretKey []byte
 	// Now is the clock for pages' relative times (tests freeze it).
 	Now func() time.Time
+	// MaxDocumentSize is the largest document library file accepted, in
+	// bytes; 0 means itsm.DefaultMaxDocumentSize. Give the store the same
+	// limit (store.DB.MaxDocumentSize).
+	MaxDocumentSize int64
 }
 
 // New returns the composed handler.
@@ -57,7 +65,7 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := api.New(api.Config{Services: cfg.Services, Logger: cfg.Logger, Version: cfg.Version, Now: cfg.Now})
+	a, err := api.New(api.Config{Services: cfg.Services, Logger: cfg.Logger, Version: cfg.Version, Now: cfg.Now, MaxDocumentSize: cfg.MaxDocumentSize})
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +82,14 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("POST /tickets/{id}/attachments", large)
 	mux.Handle("POST /changes/new", large)
 	mux.Handle("POST /changes/{id}/attachments", large)
+	// Document library uploads: the forms that carry a document file.
+	maxDoc := cfg.MaxDocumentSize
+	if maxDoc <= 0 {
+		maxDoc = itsm.DefaultMaxDocumentSize
+	}
+	documents := httpx.LimitBody(maxDoc+documentFormMargin, w.TooLarge())(w.Handler())
+	mux.Handle("POST /documents/new", documents)
+	mux.Handle("POST /documents/{id}/versions", documents)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": cfg.Version})

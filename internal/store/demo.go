@@ -104,7 +104,13 @@ func (db *DB) SeedDemo(ctx context.Context) ([]DemoAccount, error) {
 		return nil, err
 	}
 	// @@RAID@@ (keep this marker line; add your entries above it)
+	if err := db.seedDocuments(ctx, orgs); err != nil {
+		return nil, err
+	}
 	// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
+	if err := db.seedIntegrations(ctx, orgs); err != nil {
+		return nil, err
+	}
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 	return accounts, nil
 }

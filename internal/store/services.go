@@ -22,6 +22,10 @@ var (
 	_ itsm.RiskService = (*DB)(nil)
 	// @@RAID@@ (keep this marker line; add your entries above it)
 	// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
+	_ itsm.IntegrationService = (*DB)(nil)
+	_ itsm.WebhookService     = (*DB)(nil)
+	_ itsm.WebhookOutbox      = (*DB)(nil)
+	_ itsm.ExchangeService    = (*DB)(nil)
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 )
 
@@ -36,7 +40,9 @@ func (db *DB) Services() itsm.Services {
 		// @@CALENDAR@@ (keep this marker line; add your entries above it)
 		Risks: db,
 		// @@RAID@@ (keep this marker line; add your entries above it)
+		Documents: db, Articles: db,
 		// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
+		Integrations: db, Webhooks: db, WebhookOutbox: db, Exchange: db,
 		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 	}
 }

@@ -67,6 +67,10 @@ type DB struct {
 	// Throttle sets the sign-in throttling limits.
 	Throttle ThrottlePolicy
 
+	// MaxDocumentSize caps a document library file, in bytes; 0 means
+	// itsm.DefaultMaxDocumentSize.
+	MaxDocumentSize int64
+
 	rebound  sync.Map // query text → rebound text (PostgreSQL)
 	policies sync.Map // agreement ID → sla.Policy
 

@@ -409,6 +409,9 @@ func (db *DB) CreateTicket(ctx context.Context, n itsm.NewTicket) (*itsm.Ticket,
 		if n.Priority != "" {
 			d = mergeDiff(d, fields("priority_reason", n.PriorityReason))
 		}
+		if err := tx.emitTicketEvents(nil, out); err != nil {
+			return err
+		}
 		// The audit entry comes last: on PostgreSQL it locks the chain's
 		// head, which every writer needs, until the commit.
 		return tx.audit(itsm.AuditCreate, "ticket", t.ID, &out.OrgID, d)

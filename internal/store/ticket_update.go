@@ -317,6 +317,9 @@ func (db *DB) UpdateTicket(ctx context.Context, id int64, upd itsm.TicketUpdate)
 		if err := tx.audit(itsm.AuditUpdate, "ticket", id, &out.OrgID, d); err != nil {
 			return err
 		}
+		if err := tx.emitTicketEvents(before, out); err != nil {
+			return err
+		}
 		if statusChanged || strings.TrimSpace(upd.Note) != "" {
 			text := fmt.Sprintf("%s is now %s.\n", t.Ref, out.Status)
 			if upd.Note != "" {
@@ -377,6 +380,9 @@ func (db *DB) ReopenTicket(ctx context.Context, id int64, reason string, version
 			return err
 		}
 		if err := tx.audit("transition:reopen", "ticket", id, &out.OrgID, fields("reason", reason)); err != nil {
+			return err
+		}
+		if err := tx.emitTicketEvents(&itsm.Ticket{Status: itsm.StatusResolved}, out); err != nil {
 			return err
 		}
 		return tx.notifyWatchers(out, fmt.Sprintf("[%s] Re-opened: %s", t.Ref, t.Title), fmt.Sprintf("%s re-opened %s: %s\n", a.Name, t.Ref, reason))

@@ -114,6 +114,30 @@ func TestEveryPostNeedsCSRFToken(t *testing.T) {
 			"/programme-issues/{id}/actions": riskIssue,
 			"/raid-actions/{id}/edit":        riskAction,
 			"/raid-actions/{id}/status":      riskAction,
+			// Integration support (any ID will do: the token is checked
+			// before the record is looked up).
+			"/integrations/new":                  "",
+			"/integrations/{id}/edit":            "1",
+			"/integrations/{id}/report-issue":    "1",
+			"/integrations/{id}/tickets/link":    "1",
+			"/integrations/{id}/tickets/unlink":  "1",
+			"/webhooks/new":                      "",
+			"/webhooks/{id}/edit":                "1",
+			"/webhooks/{id}/rotate":              "1",
+			"/webhooks/{id}/delete":              "1",
+			"/webhook-deliveries/{id}/redeliver": "1",
+			"/import":                            "",
+			// Documents and help articles (any ID will do, as above).
+			"/documents/subscriptions":           "",
+			"/documents/new":                     "",
+			"/documents/{id}/edit":               "1",
+			"/documents/{id}/versions":           "1",
+			"/help-articles/new":                 "",
+			"/help-articles/categories/new":      "",
+			"/help-articles/{id}/edit":           "1",
+			"/help-articles/{id}/vote":           "1",
+			"/help-articles/{id}/tickets/link":   "1",
+			"/help-articles/{id}/tickets/unlink": "1",
 		}
 		form := url.Values{
 			"name": {"Changed"}, "email": {"changed@alpha.test"}, "kind": {"customer"}, "time_zone": {"Europe/London"}, "active": {"false"},

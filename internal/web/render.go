@@ -167,7 +167,17 @@ func navFor(a *itsm.Actor, current string) []navLink {
 		add("/raid", "Risks and issues")
 	}
 	// @@RAID@@ (keep this marker line; add your entries above it)
+	// Documents and help articles: everyone signed in reads those meant
+	// for them.
+	add("/documents", "Documents")
+	add("/help-articles", "Help articles")
 	// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
+	// Integration support: the register for everyone signed in;
+	// webhooks for administrators, managers and customer administrators.
+	add("/integrations", "Integrations")
+	if a.CanManageWebhooks() {
+		add("/webhooks", "Webhooks")
+	}
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 	if a.ReadsEverything() {
 		add("/organisations", "Organisations")

@@ -275,7 +275,72 @@ func (s *Server) routes() []route {
 
 		// @@RAID@@ (keep this marker line; add your entries above it)
 
+		// DOCUMENTS AND HELP ARTICLES. Reading: everyone signed in, of what
+		// is meant for them (customers: for all customers or naming their
+		// organisation; providers: shared with them); anything else does
+		// not exist for them. Publishing and changing: the programme team.
+		// Subscriptions and "was this helpful": anyone with an account but
+		// auditors. Linking articles to tickets: the service desk.
+		{"GET /documents", signedIn, s.documentList},
+		{"GET /documents.csv", signedIn, s.documentCSV},
+		{"POST /documents/subscriptions", signedIn, s.documentSubscribe},
+		{"GET /documents/new", signedIn, s.documentNewForm},
+		{"POST /documents/new", signedIn, s.documentCreate},
+		{"GET /documents/{id}", signedIn, s.documentDetail},
+		{"GET /documents/{id}/edit", signedIn, s.documentEditForm},
+		{"POST /documents/{id}/edit", signedIn, s.documentUpdate},
+		{"POST /documents/{id}/versions", signedIn, s.documentUpload},
+		{"GET /document-files/{id}", signedIn, s.documentDownload},
+		{"GET /search", signedIn, s.contentSearch},
+		{"GET /help-articles", signedIn, s.kbList},
+		{"GET /help-articles.csv", signedIn, s.kbCSV},
+		{"GET /help-articles/new", signedIn, s.articleNewForm},
+		{"POST /help-articles/new", signedIn, s.articleCreate},
+		{"GET /help-articles/categories/new", signedIn, s.categoryNewForm},
+		{"POST /help-articles/categories/new", signedIn, s.categoryCreate},
+		{"GET /help-articles/{id}", signedIn, s.articleDetail},
+		{"GET /help-articles/{id}/edit", signedIn, s.articleEditForm},
+		{"POST /help-articles/{id}/edit", signedIn, s.articleUpdate},
+		{"POST /help-articles/{id}/vote", signedIn, s.articleVote},
+		{"POST /help-articles/{id}/tickets/link", signedIn, s.articleLink},
+		{"POST /help-articles/{id}/tickets/unlink", signedIn, s.articleUnlink},
+
 		// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
+
+		// INTEGRATION SUPPORT. The register: everyone signed in reads it
+		// (customers their own organisation's entries; staff, auditors and
+		// providers every one); staff and the organisation's customer
+		// administrators change it; whoever may raise the organisation's
+		// tickets reports an issue or links a ticket; staff and customer
+		// administrators unlink.
+		{"GET /integrations", signedIn, s.integrationList},
+		{"GET /integrations.csv", signedIn, s.integrationCSV},
+		{"GET /integrations/new", signedIn, s.integrationNewForm},
+		{"POST /integrations/new", signedIn, s.integrationCreate},
+		{"GET /integrations/{id}", signedIn, s.integrationDetail},
+		{"GET /integrations/{id}/edit", signedIn, s.integrationEditForm},
+		{"POST /integrations/{id}/edit", signedIn, s.integrationUpdate},
+		{"GET /integrations/{id}/report-issue", signedIn, s.integrationIssueForm},
+		{"POST /integrations/{id}/report-issue", signedIn, s.integrationIssueCreate},
+		{"POST /integrations/{id}/tickets/link", signedIn, s.integrationLink},
+		{"POST /integrations/{id}/tickets/unlink", signedIn, s.integrationUnlink},
+		// Webhooks: administrators and managers (all), customer
+		// administrators (their organisation's); auditors read.
+		{"GET /webhooks", signedIn, s.webhookList},
+		{"GET /webhooks/new", signedIn, s.webhookNewForm},
+		{"POST /webhooks/new", signedIn, s.webhookCreate},
+		{"GET /webhooks/{id}", signedIn, s.webhookDetail},
+		{"GET /webhooks/{id}/edit", signedIn, s.webhookEditForm},
+		{"POST /webhooks/{id}/edit", signedIn, s.webhookUpdate},
+		{"POST /webhooks/{id}/rotate", signedIn, s.webhookRotate},
+		{"POST /webhooks/{id}/delete", signedIn, s.webhookDelete},
+		{"GET /webhook-deliveries/{id}", signedIn, s.webhookDelivery},
+		{"POST /webhook-deliveries/{id}/redeliver", signedIn, s.webhookRedeliver},
+		// CSV exchange: imports by those who manage the records; exports of
+		// what the viewer may see.
+		{"GET /import", signedIn, s.importForm},
+		{"POST /import", signedIn, s.importUpload},
+		{"GET /exports/{kind}", signedIn, s.exportCSV},
 
 		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 	}

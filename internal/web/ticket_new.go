@@ -26,6 +26,11 @@ type ticketNewPage struct {
 
 	Types, Categories, Impacts, Urgencies, Priorities []option
 	FileHint                                          string
+
+	// Suggestions are help articles that may answer the issue, found from
+	// its summary when the customer asks (Suggested).
+	Suggestions []articleView
+	Suggested   bool
 }
 
 var ticketNewFields = []string{"organisation_id", "type", "requester_id", "title", "description", "category", "service", "component",
@@ -198,6 +203,9 @@ func (s *Server) ticketCreate(w http.ResponseWriter, r *http.Request) error {
 	if a.IsStaff() {
 		priority, reason = form("priority"), form("priority_reason")
 		n.Priority, n.PriorityReason = priority, reason
+	}
+	if form("suggest") != "" && !a.IsStaff() {
+		return s.ticketSuggest(w, r, a, org, n)
 	}
 	file, fileErr := formFile(r, "file")
 	if file != nil {
