@@ -7,8 +7,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/steward-itsm/steward/internal/itsm"
 )
 
 // config is everything a subcommand may need, read once from flags with
@@ -24,6 +27,8 @@ type config struct {
 	LogFormat string
 	Demo      bool
 	Shutdown  time.Duration
+	// MaxDocumentMB is the largest document library file, in megabytes.
+	MaxDocumentMB int64
 }
 
 // envOr returns the environment variable's value or def.
@@ -51,6 +56,22 @@ func bindServe(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.SMTPFrom, "smtp-from", envOr("STEWARD_SMTP_FROM", "steward@localhost"), "From address of e-mail (env STEWARD_SMTP_FROM)")
 	fs.BoolVar(&c.Demo, "demo", envOr("STEWARD_DEMO", "") == "1", "seed demonstration data into an empty database and print the sign-ins (env STEWARD_DEMO=1)")
 	fs.DurationVar(&c.Shutdown, "shutdown-timeout", 20*time.Second, "how long to wait for requests and jobs to finish on shutdown")
+	fs.Int64Var(&c.MaxDocumentMB, "max-document-mb", envInt("STEWARD_MAX_DOCUMENT_MB", itsm.DefaultMaxDocumentSize>>20), "largest document library file in MiB (env STEWARD_MAX_DOCUMENT_MB)")
+}
+
+// envInt returns the environment variable's value as a number, or def
+// when it is unset. A value that is not a number is reported when the
+// flags are checked, as def would hide the mistake.
+func envInt(name string, def int64) int64 {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // dsn returns the database URL, defaulting to the SQLite file in the data

@@ -39,12 +39,17 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	if c.MaxDocumentMB < 1 || c.MaxDocumentMB > 4096 {
+		return fmt.Errorf("--max-document-mb: give a whole number of MiB from 1 to 4096")
+	}
+	maxDocument := c.MaxDocumentMB << 20
 	started := time.Now()
 	db, err := openDB(ctx, &c)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	db.MaxDocumentSize = maxDocument
 
 	var mailer notify.Mailer = notify.LogMailer{Logger: log}
 	if c.SMTP != "" {
@@ -117,7 +122,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	h, err := server.New(server.Config{
-		Services: db.Services(), Logger: log, Registry: reg, Version: version, SecretKey: secret,
+		Services: db.Services(), Logger: log, Registry: reg, Version: version, SecretKey: secret, MaxDocumentSize: maxDocument,
 		SecureCookies: strings.HasPrefix(c.baseURL(), "https://"),
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {

@@ -210,7 +210,7 @@ type Ticket struct {
 }
 
 // Ticket categories offered on forms; imported tickets may carry others.
-var TicketCategories = []string{"Access and sign-in", "Ordering and catalogues", "Invoices and payments", "Finance integration", "Supplier management", "Reports", "Performance", "How to", "Other"}
+var TicketCategories = []string{"Access and sign-in", "Ordering and catalogues", "Invoices and payments", "Finance integration", IntegrationIssueCategory, "Supplier management", "Reports", "Performance", "How to", "Other"}
 
 // NewTicket is what a person submits to open a ticket.
 type NewTicket struct {

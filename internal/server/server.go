@@ -82,6 +82,8 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("POST /tickets/{id}/attachments", large)
 	mux.Handle("POST /changes/new", large)
 	mux.Handle("POST /changes/{id}/attachments", large)
+	// CSV imports of organisations, people and the integration register.
+	mux.Handle("POST /import", large)
 	// Document library uploads: the forms that carry a document file.
 	maxDoc := cfg.MaxDocumentSize
 	if maxDoc <= 0 {

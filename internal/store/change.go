@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/steward-itsm/steward/internal/itsm"
 )
@@ -481,7 +482,42 @@ func (tx *Tx) changeEvent(changeID int64, typ string, from, to itsm.ChangeState,
 		changeID, ts(tx.now), typ, string(from), string(to), actor, name, note); err != nil {
 		return fmt.Errorf("record change %d event %s: %w", changeID, typ, err)
 	}
-	return nil
+	return tx.emitChangeWebhook(changeID, typ, from, to)
+}
+
+// changeEventData is what a change event says to a webhook receiver: which
+// change, what happened and its state, with the rest a GET away. Notes stay
+// out: they can hold reasons meant for people, not integrations.
+type changeEventData struct {
+	ID        int64     `json:"id"`
+	Ref       string    `json:"ref"`
+	Kind      string    `json:"kind"`
+	OrgID     int64     `json:"organisation_id"`
+	Title     string    `json:"title"`
+	Event     string    `json:"event"`
+	State     string    `json:"state"`
+	PrevState string    `json:"previous_state,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// emitChangeWebhook sends "change.<event>" (change.created, change.submit,
+// change.approve, change.cost…) to the webhooks of the change's organisation
+// and the global ones, through the outbox like every other event.
+func (tx *Tx) emitChangeWebhook(changeID int64, typ string, from, to itsm.ChangeState) error {
+	d := changeEventData{ID: changeID, Event: typ, PrevState: string(from), At: tx.now}
+	var kind, state string
+	if err := tx.queryRow(`SELECT ref, kind, organisation_id, title, state FROM change_requests WHERE id = ?`, changeID).Scan(&d.Ref, &kind, &d.OrgID, &d.Title, &state); err != nil {
+		return fmt.Errorf("describe change %d for its webhook: %w", changeID, err)
+	}
+	d.Kind, d.State = kind, state
+	if to != "" {
+		d.State = string(to)
+	}
+	if from == to {
+		d.PrevState = ""
+	}
+	org := d.OrgID
+	return tx.emitWebhook("change."+typ, &org, d)
 }
 
 // notifyChange e-mails the requester, the organisation's active customer

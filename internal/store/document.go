@@ -345,7 +345,10 @@ func (db *DB) AddDocumentVersion(ctx context.Context, documentID int64, nv itsm.
 			"filename", v.Filename, "content_type", v.ContentType, "size", v.Size, "sha256", v.SHA256, "change_note", v.Note)); err != nil {
 			return err
 		}
-		return tx.notifySubscribers(d, v)
+		if err := tx.notifySubscribers(d, v); err != nil {
+			return err
+		}
+		return tx.emitDocumentPublished(d, v)
 	})
 	if err != nil {
 		return nil, err

@@ -272,11 +272,19 @@ func (db *DB) DeleteWebhook(ctx context.Context, id int64, version int64) error 
 // fixed here, so that retries and redeliveries send the same bytes; the jobs
 // commit or roll back with the change that caused the event.
 func (tx *Tx) emitWebhook(eventType string, orgID *int64, data any) error {
+	return tx.emitWebhookTo(eventType, orgID, true, data)
+}
+
+// emitWebhookTo is emitWebhook with a choice: globals false sends only to
+// orgID's own subscriptions, for events that reach several organisations
+// (a document published to some customers) and must reach each global
+// subscription once.
+func (tx *Tx) emitWebhookTo(eventType string, orgID *int64, globals bool, data any) error {
 	var subs []struct {
 		id    int64
 		types []string
 	}
-	rows, err := tx.query(`SELECT id, event_types FROM webhook_subscriptions WHERE active = ? AND (org_id IS NULL OR org_id = ?) ORDER BY id`, true, orgID)
+	rows, err := tx.query(`SELECT id, event_types FROM webhook_subscriptions WHERE active = ? AND ((? AND org_id IS NULL) OR org_id = ?) ORDER BY id`, true, globals, orgID)
 	if err != nil {
 		return fmt.Errorf("emit %s: find subscriptions: %w", eventType, err)
 	}

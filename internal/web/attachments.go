@@ -13,7 +13,7 @@ import (
 	"github.com/steward-itsm/steward/internal/itsm"
 )
 
-var uploadPath = regexp.MustCompile(`^/(tickets|changes)/(new|[0-9]+/attachments)$`)
+var uploadPath = regexp.MustCompile(`^/((tickets|changes)/(new|[0-9]+/attachments)|import)$`)
 
 // IsUpload reports whether r posts one of the forms that carry a file
 // ("Report an issue", "Raise a change" and the upload forms of a ticket

@@ -54,7 +54,7 @@ func TestIntegrationRegisterPages(t *testing.T) {
 		res = user.Post(entry+"/report-issue", url.Values{"title": {"Invoices to Oracle: nothing since 09:00"}, "description": {"No files."}, "impact": {"high"}, "urgency": {"high"}})
 		mustStatus(t, res, http.StatusSeeOther, "report issue")
 		ticket := user.Get(res.Location())
-		mustContain(t, ticket.Body, "the new ticket", itsm.IntegrationIssueCategory)
+		mustContain(t, ticket.Body, "the new ticket", itsm.IntegrationIssueCategory, `id="integrations"`, "Invoices to Oracle")
 		mustContain(t, user.Get(entry).Body, "entry with its issue", "nothing since 09:00")
 
 		// B's customer cannot see it, nor link B's tickets to A's entry.

@@ -27,6 +27,10 @@ type ticketDetailPage struct {
 	Escalations []*itsm.Escalation
 	// Changes are the changes linked to the ticket (change_links.go).
 	Changes linkedChanges
+	// Integrations are the register's interfaces the ticket is about, and
+	// Articles the help articles linked to it, both as the viewer may see.
+	Integrations []*itsm.Integration
+	Articles     []*itsm.Article
 
 	// StaffView shows what only the service desk, auditors and providers
 	// see: internal notes and files, and links to problems and
@@ -336,6 +340,12 @@ func (s *Server) ticketPage(w http.ResponseWriter, r *http.Request, t *itsm.Tick
 	}
 	p.SLA = slaViewOf(res)
 	if p.Changes, err = s.ticketChanges(r, t.ID); err != nil {
+		return nil, err
+	}
+	if p.Integrations, err = s.svc.Integrations.TicketIntegrations(ctx, t.ID); err != nil {
+		return nil, err
+	}
+	if p.Articles, err = s.svc.Articles.TicketArticles(ctx, t.ID); err != nil {
 		return nil, err
 	}
 	if p.Escalations, _, err = s.svc.Escalations.FindEscalations(ctx, itsm.EscalationFilter{TicketID: &t.ID, Limit: 50}); err != nil {
