@@ -18,8 +18,10 @@ type articleDetailPage struct {
 	Tickets             []*itsm.Ticket
 	CanPublish, CanVote bool
 	CanLink             bool
-	Ref                 string
-	Audience            *audienceSummary
+	// CanReport offers "report an issue" to those who may raise tickets.
+	CanReport bool
+	Ref       string
+	Audience  *audienceSummary
 }
 
 var articleLinkFields = []string{"ref"}
@@ -32,7 +34,7 @@ func (s *Server) articleDetailPage(w http.ResponseWriter, r *http.Request, ar *i
 		return nil, err
 	}
 	p := &articleDetailPage{basePage: s.newPage(w, r, ar.Title), Article: articleView{ar}, Body: markdown.Render(ar.Body), Tickets: tickets,
-		CanPublish: a.CanPublish(), CanVote: canSubscribe(a), CanLink: a.IsStaff()}
+		CanPublish: a.CanPublish(), CanVote: canSubscribe(a), CanLink: a.IsStaff(), CanReport: canRaiseTickets(a) == nil}
 	p.Caption = ar.Category
 	p.BackHref = "/help-articles"
 	if a.ReadsEverything() {

@@ -35,12 +35,14 @@ func articleViews(as []*itsm.Article) []articleView {
 // kbPage is the knowledge base: help articles by category, searchable.
 type kbPage struct {
 	basePage
-	Articles                 []articleView
-	Categories               []*itsm.ArticleCategory
-	CategoryOptions          []option
-	Pager                    pager
-	Category, Query          string
-	Filtered, CanPublish     bool
+	Articles             []articleView
+	Categories           []*itsm.ArticleCategory
+	CategoryOptions      []option
+	Pager                pager
+	Category, Query      string
+	Filtered, CanPublish bool
+	// CanReport offers "report an issue" to those who may raise tickets.
+	CanReport                bool
 	ShowAudience, HasSearch  bool
 	CSVHref                  string
 	CategoryName, CategoryDe string
@@ -92,7 +94,7 @@ func (s *Server) kbList(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := &kbPage{basePage: s.newPage(w, r, "Help articles"), Articles: articleViews(articles), Categories: cats, CategoryOptions: withAll("All categories", opts),
 		Category: q.keep.Get("category"), Query: q.keep.Get("q"), Filtered: q.filtered(), CanPublish: a.CanPublish(), ShowAudience: a.ReadsEverything(),
-		HasSearch: f.Query != nil, CSVHref: q.href("/help-articles.csv")}
+		CanReport: canRaiseTickets(a) == nil, HasSearch: f.Query != nil, CSVHref: q.href("/help-articles.csv")}
 	p.Wide = true
 	p.Pager = newPager(q, "/help-articles", page, total, len(articles), "articles")
 	p.setPaged("Help articles", p.Pager)
