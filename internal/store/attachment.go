@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -10,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/steward-itsm/steward/internal/itsm"
@@ -109,7 +107,7 @@ func (db *DB) AddAttachment(ctx context.Context, ticketID int64, na itsm.NewAtta
 
 const attachmentColumns = `id, ticket_id, filename, content_type, size, sha256, public, uploader_id, created_at`
 
-func scanAttachment(row interface{ Scan(...any) error }, extra ...any) (*itsm.Attachment, error) {
+func scanAttachment(row scanner, extra ...any) (*itsm.Attachment, error) {
 	var at itsm.Attachment
 	var created int64
 	if err := row.Scan(append([]any{&at.ID, &at.TicketID, &at.Filename, &at.ContentType, &at.Size, &at.SHA256, &at.Public, &at.UploaderID, &created}, extra...)...); err != nil {
@@ -119,56 +117,22 @@ func scanAttachment(row interface{ Scan(...any) error }, extra ...any) (*itsm.At
 	return &at, nil
 }
 
+var ticketFiles = fileTable[itsm.Attachment]{
+	table: "attachments", parent: "ticket_id", columns: attachmentColumns, object: "attachment",
+	visibleParent: func(tx *Tx, id int64) error { _, err := tx.visibleTicket(id); return err },
+	scan:          scanAttachment,
+	meta:          func(at *itsm.Attachment) (int64, bool, string) { return at.TicketID, at.Public, at.SHA256 },
+}
+
 // FindAttachments lists a visible ticket's files; customers do not see
 // internal ones.
 func (db *DB) FindAttachments(ctx context.Context, ticketID int64) ([]*itsm.Attachment, error) {
-	a := itsm.ActorFromContext(ctx)
-	var out []*itsm.Attachment
-	err := db.view(ctx, func(tx *Tx) error {
-		if _, err := tx.visibleTicket(ticketID); err != nil {
-			return err
-		}
-		q, args := `SELECT `+attachmentColumns+` FROM attachments WHERE ticket_id = ?`, []any{ticketID}
-		if a.IsCustomer() {
-			q += ` AND public = ?`
-			args = append(args, true)
-		}
-		var err error
-		out, err = queryAll(tx, func(row scanner) (*itsm.Attachment, error) { return scanAttachment(row) }, q+` ORDER BY id`, args...)
-		return err
-	})
-	return out, err
+	return ticketFiles.list(ctx, db, ticketID)
 }
 
 // OpenAttachment returns a file the caller may see, with its content.
 func (db *DB) OpenAttachment(ctx context.Context, id int64) (*itsm.Attachment, []byte, error) {
-	a := itsm.ActorFromContext(ctx)
-	var at *itsm.Attachment
-	var data []byte
-	err := db.view(ctx, func(tx *Tx) error {
-		var err error
-		at, err = scanAttachment(tx.queryRow(`SELECT `+attachmentColumns+`, data FROM attachments WHERE id = ?`, id), &data)
-		if errors.Is(err, sql.ErrNoRows) {
-			return itsm.ErrNotFound("file")
-		} else if err != nil {
-			return fmt.Errorf("open attachment %d: %w", id, err)
-		}
-		if _, err := tx.visibleTicket(at.TicketID); err != nil || (a.IsCustomer() && !at.Public) {
-			return itsm.ErrNotFound("file")
-		}
-		return nil
-	})
-	if itsm.ErrorCode(err) == itsm.ENOTFOUND {
-		_ = db.RecordAccessRefused(ctx, "attachment", strconv.FormatInt(id, 10), "file not visible to the caller")
-		return nil, nil, err
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != at.SHA256 {
-		return nil, nil, fmt.Errorf("attachment %d: content does not match its recorded checksum", id)
-	}
-	return at, bytes.Clone(data), nil
+	return ticketFiles.open(ctx, db, id)
 }
 
 // Watch adds a watcher to a visible ticket: the caller themself, or anyone

@@ -1,14 +1,10 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/steward-itsm/steward/internal/itsm"
 )
@@ -66,7 +62,7 @@ func (db *DB) AddChangeAttachment(ctx context.Context, changeID int64, na itsm.N
 
 const changeAttachmentColumns = `id, change_id, filename, content_type, size, sha256, public, uploader_id, uploader_name, created_at`
 
-func scanChangeAttachment(row interface{ Scan(...any) error }, extra ...any) (*itsm.ChangeAttachment, error) {
+func scanChangeAttachment(row scanner, extra ...any) (*itsm.ChangeAttachment, error) {
 	var at itsm.ChangeAttachment
 	var created int64
 	if err := row.Scan(append([]any{&at.ID, &at.ChangeID, &at.Filename, &at.ContentType, &at.Size, &at.SHA256, &at.Public, &at.UploaderID, &at.Uploader, &created}, extra...)...); err != nil {
@@ -76,56 +72,22 @@ func scanChangeAttachment(row interface{ Scan(...any) error }, extra ...any) (*i
 	return &at, nil
 }
 
+var changeFiles = fileTable[itsm.ChangeAttachment]{
+	table: "change_attachments", parent: "change_id", columns: changeAttachmentColumns, object: "change_attachment",
+	visibleParent: func(tx *Tx, id int64) error { _, err := tx.findChange(id); return err },
+	scan:          scanChangeAttachment,
+	meta:          func(at *itsm.ChangeAttachment) (int64, bool, string) { return at.ChangeID, at.Public, at.SHA256 },
+}
+
 // ChangeAttachments lists a visible change's files, oldest first;
 // customers do not see internal ones.
 func (db *DB) ChangeAttachments(ctx context.Context, changeID int64) ([]*itsm.ChangeAttachment, error) {
-	a := itsm.ActorFromContext(ctx)
-	var out []*itsm.ChangeAttachment
-	err := db.view(ctx, func(tx *Tx) error {
-		if _, err := tx.findChange(changeID); err != nil {
-			return err
-		}
-		q, args := `SELECT `+changeAttachmentColumns+` FROM change_attachments WHERE change_id = ?`, []any{changeID}
-		if a.IsCustomer() {
-			q += ` AND public = ?`
-			args = append(args, true)
-		}
-		var err error
-		out, err = queryAll(tx, func(row scanner) (*itsm.ChangeAttachment, error) { return scanChangeAttachment(row) }, q+` ORDER BY id`, args...)
-		return err
-	})
-	return out, err
+	return changeFiles.list(ctx, db, changeID)
 }
 
 // OpenChangeAttachment returns a file the caller may see, with its content,
 // after checking it against its recorded checksum. A file the caller may
 // not see is ENOTFOUND, and the refusal is audited.
 func (db *DB) OpenChangeAttachment(ctx context.Context, id int64) (*itsm.ChangeAttachment, []byte, error) {
-	a := itsm.ActorFromContext(ctx)
-	var at *itsm.ChangeAttachment
-	var data []byte
-	err := db.view(ctx, func(tx *Tx) error {
-		var err error
-		at, err = scanChangeAttachment(tx.queryRow(`SELECT `+changeAttachmentColumns+`, data FROM change_attachments WHERE id = ?`, id), &data)
-		if errors.Is(err, sql.ErrNoRows) {
-			return itsm.ErrNotFound("file")
-		} else if err != nil {
-			return fmt.Errorf("open change attachment %d: %w", id, err)
-		}
-		if _, err := tx.findChange(at.ChangeID); err != nil || (a.IsCustomer() && !at.Public) {
-			return itsm.ErrNotFound("file")
-		}
-		return nil
-	})
-	if itsm.ErrorCode(err) == itsm.ENOTFOUND {
-		_ = db.RecordAccessRefused(ctx, "change_attachment", strconv.FormatInt(id, 10), "file not visible to the caller")
-		return nil, nil, err
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != at.SHA256 {
-		return nil, nil, fmt.Errorf("change attachment %d: content does not match its recorded checksum", id)
-	}
-	return at, bytes.Clone(data), nil
+	return changeFiles.open(ctx, db, id)
 }
