@@ -67,29 +67,11 @@ func scanChange(row scanner) (*itsm.ChangeRequest, error) {
 // changeScope adds the caller's visibility to a change query: staff and
 // auditors see every change, customers their organisation's, providers
 // those assigned to them.
-func changeScope(a *itsm.Actor, w *where) {
-	switch {
-	case a.ReadsEverything():
-	case a.IsProvider():
-		w.add("c.provider_id = ?", a.OrgID)
-	case a.IsCustomer():
-		w.add("c.organisation_id = ?", a.OrgID)
-	default:
-		w.add("1 = 0")
-	}
-}
+func changeScope(a *itsm.Actor, w *where) { assignedScope(a, w, "c.organisation_id", "c.provider_id") }
 
 // canSeeChange applies changeScope to one change.
 func canSeeChange(a *itsm.Actor, c *itsm.ChangeRequest) bool {
-	switch {
-	case a.ReadsEverything():
-		return true
-	case a.IsProvider():
-		return c.ProviderID != nil && *c.ProviderID == a.OrgID
-	case a.IsCustomer():
-		return c.OrgID == a.OrgID
-	}
-	return false
+	return seesAssigned(a, c.OrgID, c.ProviderID)
 }
 
 // findChange reads a change the caller may see, or ENOTFOUND, with its RAG

@@ -41,17 +41,7 @@ func scanEscalation(row interface{ Scan(...any) error }, now time.Time, extra ..
 
 // escalationScope: staff and auditors see all; customers their own
 // organisation's; providers those on tickets escalated to them.
-func escalationScope(a *itsm.Actor, w *where) {
-	switch {
-	case a.ReadsEverything():
-	case a.IsProvider():
-		w.add("t.provider_id = ?", a.OrgID)
-	case a.IsCustomer():
-		w.add("e.org_id = ?", a.OrgID)
-	default:
-		w.add("1 = 0")
-	}
-}
+func escalationScope(a *itsm.Actor, w *where) { assignedScope(a, w, "e.org_id", "t.provider_id") }
 
 func (tx *Tx) findEscalation(id int64) (*itsm.Escalation, error) {
 	var w where

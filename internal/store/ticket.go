@@ -53,30 +53,10 @@ func scanTicketRow(row scanner) (*itsm.Ticket, error) { return scanTicket(row) }
 // ticketScope adds the caller's visibility to a ticket query: staff and
 // auditors see every ticket, customers their organisation's, providers
 // those escalated to them.
-func ticketScope(a *itsm.Actor, w *where) {
-	switch {
-	case a.ReadsEverything():
-	case a.IsProvider():
-		w.add("t.provider_id = ?", a.OrgID)
-	case a.IsCustomer():
-		w.add("t.org_id = ?", a.OrgID)
-	default:
-		w.add("1 = 0")
-	}
-}
+func ticketScope(a *itsm.Actor, w *where) { assignedScope(a, w, "t.org_id", "t.provider_id") }
 
 // canSeeTicket applies ticketScope to one ticket.
-func canSeeTicket(a *itsm.Actor, t *itsm.Ticket) bool {
-	switch {
-	case a.ReadsEverything():
-		return true
-	case a.IsProvider():
-		return t.ProviderID != nil && *t.ProviderID == a.OrgID
-	case a.IsCustomer():
-		return t.OrgID == a.OrgID
-	}
-	return false
-}
+func canSeeTicket(a *itsm.Actor, t *itsm.Ticket) bool { return seesAssigned(a, t.OrgID, t.ProviderID) }
 
 // findTicket reads a ticket without scoping; callers check visibility.
 func (tx *Tx) findTicket(id int64) (*itsm.Ticket, error) {
