@@ -327,6 +327,8 @@ func (a *API) routeTable() []route {
 		{"GET /api/v1/exports/{kind}", "csv_export", signedIn, a.exportCSV},
 
 		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
+		// @@MONITOR@@ (keep this marker line; add your entries above it)
+		// @@REVIEWS@@ (keep this marker line; add your entries above it)
 	}
 }
 

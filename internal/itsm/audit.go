@@ -101,6 +101,8 @@ type Services struct {
 	WebhookOutbox WebhookOutbox
 	Exchange      ExchangeService
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
+	// @@MONITOR@@ (keep this marker line; add your entries above it)
+	// @@REVIEWS@@ (keep this marker line; add your entries above it)
 }
 
 // ChainProblem is one place where the audit chain does not verify.

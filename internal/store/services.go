@@ -27,6 +27,8 @@ var (
 	_ itsm.WebhookOutbox      = (*DB)(nil)
 	_ itsm.ExchangeService    = (*DB)(nil)
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
+	// @@MONITOR@@ (keep this marker line; add your entries above it)
+	// @@REVIEWS@@ (keep this marker line; add your entries above it)
 )
 
 // Services returns the domain services backed by db.
@@ -44,5 +46,7 @@ func (db *DB) Services() itsm.Services {
 		// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
 		Integrations: db, Webhooks: db, WebhookOutbox: db, Exchange: db,
 		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
+		// @@MONITOR@@ (keep this marker line; add your entries above it)
+		// @@REVIEWS@@ (keep this marker line; add your entries above it)
 	}
 }

@@ -179,6 +179,8 @@ func navFor(a *itsm.Actor, current string) []navLink {
 		add("/webhooks", "Webhooks")
 	}
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
+	// @@MONITOR@@ (keep this marker line; add your entries above it)
+	// @@REVIEWS@@ (keep this marker line; add your entries above it)
 	if a.ReadsEverything() {
 		add("/organisations", "Organisations")
 	}

@@ -343,6 +343,8 @@ func (s *Server) routes() []route {
 		{"GET /exports/{kind}", signedIn, s.exportCSV},
 
 		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
+		// @@MONITOR@@ (keep this marker line; add your entries above it)
+		// @@REVIEWS@@ (keep this marker line; add your entries above it)
 	}
 }
 
