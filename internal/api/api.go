@@ -329,6 +329,7 @@ func (a *API) routeTable() []route {
 		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 		// @@MONITOR@@ (keep this marker line; add your entries above it)
 		// @@REVIEWS@@ (keep this marker line; add your entries above it)
+		// @@STATUS@@ (keep this marker line; add your entries above it)
 	}
 }
 

@@ -103,6 +103,7 @@ type Services struct {
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 	// @@MONITOR@@ (keep this marker line; add your entries above it)
 	// @@REVIEWS@@ (keep this marker line; add your entries above it)
+	// @@STATUS@@ (keep this marker line; add your entries above it)
 }
 
 // ChainProblem is one place where the audit chain does not verify.

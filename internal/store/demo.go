@@ -112,6 +112,9 @@ func (db *DB) SeedDemo(ctx context.Context) ([]DemoAccount, error) {
 		return nil, err
 	}
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
+	// @@MONITOR@@ (keep this marker line; add your entries above it)
+	// @@REVIEWS@@ (keep this marker line; add your entries above it)
+	// @@STATUS@@ (keep this marker line; add your entries above it)
 	return accounts, nil
 }
 

@@ -29,6 +29,7 @@ var (
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 	// @@MONITOR@@ (keep this marker line; add your entries above it)
 	// @@REVIEWS@@ (keep this marker line; add your entries above it)
+	// @@STATUS@@ (keep this marker line; add your entries above it)
 )
 
 // Services returns the domain services backed by db.
@@ -48,5 +49,6 @@ func (db *DB) Services() itsm.Services {
 		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 		// @@MONITOR@@ (keep this marker line; add your entries above it)
 		// @@REVIEWS@@ (keep this marker line; add your entries above it)
+		// @@STATUS@@ (keep this marker line; add your entries above it)
 	}
 }

@@ -181,6 +181,7 @@ func navFor(a *itsm.Actor, current string) []navLink {
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 	// @@MONITOR@@ (keep this marker line; add your entries above it)
 	// @@REVIEWS@@ (keep this marker line; add your entries above it)
+	// @@STATUS@@ (keep this marker line; add your entries above it)
 	if a.ReadsEverything() {
 		add("/organisations", "Organisations")
 	}

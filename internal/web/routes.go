@@ -345,6 +345,7 @@ func (s *Server) routes() []route {
 		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 		// @@MONITOR@@ (keep this marker line; add your entries above it)
 		// @@REVIEWS@@ (keep this marker line; add your entries above it)
+		// @@STATUS@@ (keep this marker line; add your entries above it)
 	}
 }
 
