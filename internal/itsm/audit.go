@@ -101,6 +101,10 @@ type Services struct {
 	WebhookOutbox WebhookOutbox
 	Exchange      ExchangeService
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
+	// Monitor manages checks, maintenance and their figures; Probes is
+	// what the check scheduler needs.
+	Monitor MonitorService
+	Probes  ProbeStore
 	// @@MONITOR@@ (keep this marker line; add your entries above it)
 	// @@REVIEWS@@ (keep this marker line; add your entries above it)
 	// @@STATUS@@ (keep this marker line; add your entries above it)

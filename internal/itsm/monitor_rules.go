@@ -343,3 +343,14 @@ func NextDue(due time.Time, interval time.Duration, now time.Time) time.Time {
 	}
 	return next
 }
+
+// CanManageChecks reports whether the actor may add, change and remove
+// checks and maintenance windows: programme managers and administrators.
+func (a *Actor) CanManageChecks() bool {
+	return a.System || (a.OrgKind == OrgProgramme && (a.Role == RoleManager || a.Role == RoleAdmin))
+}
+
+// CanReadChecks reports whether the actor may read checks, their results
+// and outages: programme staff and auditors (all), provider staff (the
+// checks their organisation operates). Customers read the status page.
+func (a *Actor) CanReadChecks() bool { return a.ReadsEverything() || a.IsProvider() }

@@ -633,3 +633,12 @@ func (w *walker) nextDay() (workDay, bool) {
 	day.spans = spans
 	return day, true
 }
+
+// WorkingSpans returns the maximal pieces of working time within
+// [from, to), in order. Availability targets over business hours count
+// only these.
+func (c *Calendar) WorkingSpans(from, to time.Time) [][2]time.Time {
+	var out [][2]time.Time
+	c.eachWorkingSpan(from, to, func(s, e time.Time) { out = append(out, [2]time.Time{s, e}) })
+	return out
+}

@@ -27,6 +27,8 @@ var (
 	_ itsm.WebhookOutbox      = (*DB)(nil)
 	_ itsm.ExchangeService    = (*DB)(nil)
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
+	_ itsm.MonitorService = (*DB)(nil)
+	_ itsm.ProbeStore     = (*DB)(nil)
 	// @@MONITOR@@ (keep this marker line; add your entries above it)
 	// @@REVIEWS@@ (keep this marker line; add your entries above it)
 	// @@STATUS@@ (keep this marker line; add your entries above it)
@@ -47,6 +49,7 @@ func (db *DB) Services() itsm.Services {
 		// @@DOCUMENTS@@ (keep this marker line; add your entries above it)
 		Integrations: db, Webhooks: db, WebhookOutbox: db, Exchange: db,
 		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
+		Monitor: db, Probes: db,
 		// @@MONITOR@@ (keep this marker line; add your entries above it)
 		// @@REVIEWS@@ (keep this marker line; add your entries above it)
 		// @@STATUS@@ (keep this marker line; add your entries above it)

@@ -313,6 +313,27 @@ func (db *DB) CreateTicket(ctx context.Context, n itsm.NewTicket) (*itsm.Ticket,
 			}
 			requester = u
 		}
+		t, err := tx.insertTicket(n, org, requester)
+		if err != nil {
+			return err
+		}
+		out = t
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// insertTicket raises a ticket for org in tx: priority from the matrix (or
+// n.Priority), the SLA clocks from the agreement, the reference, the first
+// event, the requester as watcher with an acknowledgement, webhooks and the
+// audit entry. Callers have checked who may raise it and for whom.
+func (tx *Tx) insertTicket(n itsm.NewTicket, org *itsm.Organisation, requester *itsm.User) (*itsm.Ticket, error) {
+	a := tx.actor
+	var out *itsm.Ticket
+	err := func() error {
 		matrix, err := tx.priorityMatrix()
 		if err != nil {
 			return err
@@ -362,8 +383,8 @@ func (db *DB) CreateTicket(ctx context.Context, n itsm.NewTicket) (*itsm.Ticket,
 		}
 		t.Ref = itsm.TicketRef(n.Type, num)
 		t.ID, err = tx.insert(`INSERT INTO tickets (number, ref, type, org_id, requester_id, requester_name, title, description, category, service, component, impact, urgency, priority, status, is_open, agreement_id,
-			response_due, response_met_at, resolution_due, response_breached, resolution_breached, next_due, next_alert_at, created_at, updated_at, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+		response_due, response_met_at, resolution_due, response_breached, resolution_breached, next_due, next_alert_at, created_at, updated_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
 			num, t.Ref, string(n.Type), org.ID, requesterRef, t.Requester, n.Title, n.Description, n.Category, n.Service, n.Component,
 			string(n.Impact), string(n.Urgency), priority, string(itsm.StatusNew), true, agreement,
 			c.responseDue, c.responseMet, c.resolutionDue, c.responseBreached, c.resolutionBreached, c.nextDue, c.nextAlert, ts(tx.now), ts(tx.now))
@@ -395,11 +416,8 @@ func (db *DB) CreateTicket(ctx context.Context, n itsm.NewTicket) (*itsm.Ticket,
 		// The audit entry comes last: on PostgreSQL it locks the chain's
 		// head, which every writer needs, until the commit.
 		return tx.audit(itsm.AuditCreate, "ticket", t.ID, &out.OrgID, d)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	}()
+	return out, err
 }
 
 // stored is a time as it reads back from the database: UTC, to the
