@@ -120,15 +120,24 @@ func (tx *Tx) sumRollups(ids []int64, spans [][2]time.Time) (*rollupAgg, error) 
 	}
 	in, idArgs := idList(ids)
 	runs := rollupRuns(spans)
+	// Many runs (a year of business days) are read a chunk of ranges at a
+	// time, each range an index seek, rather than a query each.
+	const perQuery = 100
 	for level, rs := range runs {
-		for _, r := range rs {
+		for start := 0; start < len(rs); start += perQuery {
+			chunk := rs[start:min(start+perQuery, len(rs))]
+			args := append(append(make([]any, 0, len(idArgs)+1+2*len(chunk)), idArgs...), level)
+			ranges := make([]string, len(chunk))
+			for i, r := range chunk {
+				ranges[i] = "(bucket >= ? AND bucket < ?)"
+				args = append(args, r[0], r[1])
+			}
 			var a rollupAgg
 			dest := []any{&a.samples, &a.failures, &a.sumUS}
 			for i := range a.hist {
 				dest = append(dest, &a.hist[i])
 			}
-			args := append(append([]any{}, idArgs...), level, r[0], r[1])
-			if err := tx.queryRow(`SELECT `+rollupSums+` FROM check_rollups WHERE check_id IN `+in+` AND level = ? AND bucket >= ? AND bucket < ?`, args...).Scan(dest...); err != nil {
+			if err := tx.queryRow(`SELECT `+rollupSums+` FROM check_rollups WHERE check_id IN `+in+` AND level = ? AND (`+strings.Join(ranges, " OR ")+`)`, args...).Scan(dest...); err != nil {
 				return nil, fmt.Errorf("sum check roll-ups: %w", err)
 			}
 			total.samples += a.samples
