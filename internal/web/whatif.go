@@ -26,6 +26,8 @@ type whatIfPage struct {
 	Changes                []itsm.WhatIfChange
 	Period                 string
 	BaselineHolidaySetText string
+	// CanCreate offers the link to add an agreement to those who may.
+	CanCreate bool
 
 	// The candidate's calendar and targets as typed, laid out into AllDay,
 	// Week and Targets once any errors are known.
@@ -112,7 +114,7 @@ func (s *Server) whatIf(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := &whatIfPage{basePage: s.newPage(w, r, "What if an agreement changed?"), HolidaySets: holidaySetOptions()}
+	p := &whatIfPage{basePage: s.newPage(w, r, "What if an agreement changed?"), HolidaySets: holidaySetOptions(), CanCreate: itsm.ActorFromContext(r.Context()).CanManageOrgs()}
 	p.Wide = true
 	for _, ag := range all {
 		p.Agreements = append(p.Agreements, option{Value: strconv.FormatInt(ag.ID, 10), Label: ag.Name + ", from " + p.Date(ag.EffectiveFrom)})
