@@ -328,6 +328,15 @@ func (a *API) routeTable() []route {
 
 		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 		// @@MONITOR@@ (keep this marker line; add your entries above it)
+		{"GET /api/v1/reviews", "review", signedIn, a.listReviews},
+		{"POST /api/v1/reviews", "review", changes, a.createReview},
+		{"GET /api/v1/reviews/{id}", "review", signedIn, a.getReview},
+		{"PATCH /api/v1/reviews/{id}", "review", changes, a.updateReview},
+		{"GET /api/v1/reviews/{id}/pack", "review", signedIn, a.reviewPack},
+		{"GET /api/v1/reviews/{id}/actions", "review_action", signedIn, a.listReviewActions},
+		{"POST /api/v1/reviews/{id}/actions", "review_action", changes, a.createReviewAction},
+		{"GET /api/v1/review-actions/{id}", "review_action", signedIn, a.getReviewAction},
+		{"PATCH /api/v1/review-actions/{id}", "review_action", changes, a.updateReviewAction},
 		// @@REVIEWS@@ (keep this marker line; add your entries above it)
 		// @@STATUS@@ (keep this marker line; add your entries above it)
 	}

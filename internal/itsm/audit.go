@@ -106,6 +106,8 @@ type Services struct {
 	Monitor MonitorService
 	Probes  ProbeStore
 	// @@MONITOR@@ (keep this marker line; add your entries above it)
+	// Reviews are the provider performance reviews and their packs.
+	Reviews ReviewService
 	// @@REVIEWS@@ (keep this marker line; add your entries above it)
 	// @@STATUS@@ (keep this marker line; add your entries above it)
 }

@@ -113,6 +113,9 @@ func (db *DB) SeedDemo(ctx context.Context) ([]DemoAccount, error) {
 	}
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 	// @@MONITOR@@ (keep this marker line; add your entries above it)
+	if err := db.seedReviews(ctx, orgs, accounts); err != nil {
+		return nil, err
+	}
 	// @@REVIEWS@@ (keep this marker line; add your entries above it)
 	// @@STATUS@@ (keep this marker line; add your entries above it)
 	return accounts, nil

@@ -30,6 +30,7 @@ var (
 	_ itsm.MonitorService = (*DB)(nil)
 	_ itsm.ProbeStore     = (*DB)(nil)
 	// @@MONITOR@@ (keep this marker line; add your entries above it)
+	_ itsm.ReviewService = (*DB)(nil)
 	// @@REVIEWS@@ (keep this marker line; add your entries above it)
 	// @@STATUS@@ (keep this marker line; add your entries above it)
 )
@@ -51,6 +52,7 @@ func (db *DB) Services() itsm.Services {
 		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 		Monitor: db, Probes: db,
 		// @@MONITOR@@ (keep this marker line; add your entries above it)
+		Reviews: db,
 		// @@REVIEWS@@ (keep this marker line; add your entries above it)
 		// @@STATUS@@ (keep this marker line; add your entries above it)
 	}

@@ -138,6 +138,13 @@ func TestEveryPostNeedsCSRFToken(t *testing.T) {
 			"/help-articles/{id}/vote":           "1",
 			"/help-articles/{id}/tickets/link":   "1",
 			"/help-articles/{id}/tickets/unlink": "1",
+			// Provider performance reviews (any ID will do, as above).
+			"/reviews/new":                   "",
+			"/reviews/{id}/edit":             "1",
+			"/reviews/{id}/attendees":        "1",
+			"/reviews/{id}/attendees/remove": "1",
+			"/reviews/{id}/actions":          "1",
+			"/review-actions/{id}/edit":      "1",
 		}
 		form := url.Values{
 			"name": {"Changed"}, "email": {"changed@alpha.test"}, "kind": {"customer"}, "time_zone": {"Europe/London"}, "active": {"false"},

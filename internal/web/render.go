@@ -180,6 +180,10 @@ func navFor(a *itsm.Actor, current string) []navLink {
 	}
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 	// @@MONITOR@@ (keep this marker line; add your entries above it)
+	// Provider performance reviews: staff, auditors and providers' agents.
+	if a.CanReadReviews() {
+		add("/reviews", "Performance reviews")
+	}
 	// @@REVIEWS@@ (keep this marker line; add your entries above it)
 	// @@STATUS@@ (keep this marker line; add your entries above it)
 	if a.ReadsEverything() {

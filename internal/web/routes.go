@@ -344,6 +344,25 @@ func (s *Server) routes() []route {
 
 		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 		// @@MONITOR@@ (keep this marker line; add your entries above it)
+		// Provider performance reviews: staff and auditors all, a provider's
+		// agents their own provider's (and the actions they own); customers
+		// none (404). Managers and administrators plan and change reviews;
+		// agents record minutes, attendees and actions.
+		{"GET /reviews", signedIn, s.reviewList},
+		{"GET /reviews.csv", signedIn, s.reviewCSV},
+		{"GET /reviews/new", signedIn, s.reviewNewForm},
+		{"POST /reviews/new", signedIn, s.reviewCreate},
+		{"GET /reviews/scorecard", signedIn, s.reviewScorecard},
+		{"GET /reviews/{id}", signedIn, s.reviewDetail},
+		{"GET /reviews/{id}/edit", signedIn, s.reviewEditForm},
+		{"POST /reviews/{id}/edit", signedIn, s.reviewUpdate},
+		{"POST /reviews/{id}/attendees", signedIn, s.reviewAttendeeAdd},
+		{"POST /reviews/{id}/attendees/remove", signedIn, s.reviewAttendeeRemove},
+		{"POST /reviews/{id}/actions", signedIn, s.reviewActionAdd},
+		{"GET /reviews/{id}/pack", signedIn, s.reviewPack},
+		{"GET /reviews/{id}/pack.pdf", signedIn, s.reviewPackPDF},
+		{"GET /review-actions/{id}/edit", signedIn, s.reviewActionEditForm},
+		{"POST /review-actions/{id}/edit", signedIn, s.reviewActionUpdate},
 		// @@REVIEWS@@ (keep this marker line; add your entries above it)
 		// @@STATUS@@ (keep this marker line; add your entries above it)
 	}
