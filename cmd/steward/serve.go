@@ -32,6 +32,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	fs := newFlags("serve", e)
 	bindServe(fs, &c)
 	webhookPolicy := bindWebhookFlags(fs)
+	monitor := bindMonitorFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -41,6 +42,9 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	}
 	if c.MaxDocumentMB < 1 || c.MaxDocumentMB > 4096 {
 		return fmt.Errorf("--max-document-mb: give a whole number of MiB from 1 to 4096")
+	}
+	if err := monitor.validate(); err != nil {
+		return err
 	}
 	maxDocument := c.MaxDocumentMB << 20
 	started := time.Now()
@@ -91,6 +95,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 				_, err := db.NotifyOverdueRAID(ctx)
 				return err
 			}},
+			monitor.retentionJob(db),
 		},
 		// Outbound webhooks: delivered from the outbox, signed, with the
 		// receiver's address checked on every dial.
@@ -116,6 +121,11 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	if err := q.Start(ctx); err != nil {
 		return err
 	}
+	// Service checks run until shutdown begins, then flush their results
+	// before the database closes.
+	checksCtx, stopChecks := context.WithCancel(ctx)
+	defer stopChecks()
+	checksDone := monitor.startChecks(checksCtx, db, reg, log)
 
 	secret, err := db.SiteSecret(ctx)
 	if err != nil {
@@ -165,7 +175,9 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	log.Info("shutting down: finishing requests and jobs")
 	sctx, cancel := context.WithTimeout(context.Background(), c.Shutdown)
 	defer cancel()
+	stopChecks()
 	err = srv.Shutdown(sctx)
+	checksDone()
 	if qerr := q.Stop(sctx); qerr != nil {
 		err = errors.Join(err, qerr)
 	}

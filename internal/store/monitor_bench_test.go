@@ -106,3 +106,44 @@ func BenchmarkAvailabilityYear(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRecordCheckResults measures storing one second's results of
+// 5,000 checks at a 30-second interval (167 results) and claiming the next
+// second's checks: the database side of running checks.
+func BenchmarkRecordCheckResults(b *testing.B) {
+	for _, engine := range storetest.Engines(b) {
+		b.Run(string(engine), func(b *testing.B) {
+			db := storetest.MustOpen(b, engine)
+			storetest.MustSeed(b, db)
+			clock := storetest.ClockOf(db)
+			start := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+			clock.Set(start)
+			defs := make([]*itsm.Check, 5000)
+			for i := range defs {
+				defs[i] = &itsm.Check{Name: fmt.Sprintf("Check %05d", i), Service: fmt.Sprintf("Service %02d", i%50), Kind: itsm.CheckHTTP,
+					URL: fmt.Sprintf("http://127.0.0.1:9/health/%d", i), Interval: 30 * time.Second, Enabled: true, IncidentPriority: "P2"}
+			}
+			if res, err := db.ImportChecks(storetest.System(), defs, false); err != nil || len(res.Errors) > 0 {
+				b.Fatalf("import: %v %+v", err, res)
+			}
+			ctx := storetest.System()
+			nodes := []string{"bench"}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				now := start.Add(time.Duration(i) * time.Second)
+				clock.Set(now)
+				tasks, err := db.ClaimDueChecks(ctx, "bench", nodes, now.Add(time.Second), 1000)
+				if err != nil {
+					b.Fatal(err)
+				}
+				results := make([]itsm.CheckResult, len(tasks))
+				for j, t := range tasks {
+					results[j] = itsm.CheckResult{CheckID: t.Check.ID, At: t.Due, Up: true, Latency: time.Duration(20+j%50) * time.Millisecond, StatusCode: 200, Attempts: 1}
+				}
+				if err := db.RecordCheckResults(ctx, results); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
