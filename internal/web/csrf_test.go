@@ -138,6 +138,16 @@ func TestEveryPostNeedsCSRFToken(t *testing.T) {
 			"/help-articles/{id}/vote":           "1",
 			"/help-articles/{id}/tickets/link":   "1",
 			"/help-articles/{id}/tickets/unlink": "1",
+			// Monitoring: checks and maintenance (@@MONITOR@@; any ID
+			// will do, as above).
+			"/checks/new":              "",
+			"/checks/import":           "",
+			"/checks/{id}/edit":        "1",
+			"/checks/{id}/delete":      "1",
+			"/checks/{id}/pause":       "1",
+			"/checks/{id}/resume":      "1",
+			"/maintenance/new":         "",
+			"/maintenance/{id}/delete": "1",
 		}
 		form := url.Values{
 			"name": {"Changed"}, "email": {"changed@alpha.test"}, "kind": {"customer"}, "time_zone": {"Europe/London"}, "active": {"false"},
