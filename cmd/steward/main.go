@@ -35,6 +35,9 @@ Commands:
   import servicenow FILE    import a ServiceNow incident export (CSV or zip)
   import csv --kind K FILE  import organisations, users or integrations (all or nothing)
   export csv --kind K       export organisations, users or integrations as CSV
+  checks import FILE        set up checks from a YAML or JSON file (all or nothing; --dry-run)
+  checks list               list the checks (--service S)
+  checks export             write every check as CSV to standard output, secrets masked
   report sla                write the monthly SLA compliance report (CSV or XLSX)
   version                   print the version
 
@@ -89,6 +92,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdExport(ctx, args[1:], e)
 	case "agreement":
 		err = cmdAgreement(ctx, args[1:], e)
+	case "checks":
+		err = cmdChecks(ctx, args[1:], e)
 	case "version", "-v", "--version":
 		fmt.Fprintf(e.stdout, "steward %s\n", version)
 	case "help", "-h", "--help":

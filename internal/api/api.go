@@ -327,6 +327,15 @@ func (a *API) routeTable() []route {
 		{"GET /api/v1/exports/{kind}", "csv_export", signedIn, a.exportCSV},
 
 		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
+		{"GET /api/v1/checks", "check", signedIn, a.listChecks},
+		{"POST /api/v1/checks", "check", changes, a.createCheck},
+		{"POST /api/v1/checks/import", "check", changes, a.importChecks},
+		{"GET /api/v1/checks/{id}", "check", signedIn, a.getCheck},
+		{"PUT /api/v1/checks/{id}", "check", changes, a.replaceCheck},
+		{"DELETE /api/v1/checks/{id}", "check", changes, a.deleteCheck},
+		{"GET /api/v1/maintenance", "maintenance", signedIn, a.listMaintenance},
+		{"POST /api/v1/maintenance", "maintenance", changes, a.createMaintenance},
+		{"DELETE /api/v1/maintenance/{id}", "maintenance", changes, a.deleteMaintenance},
 		// @@MONITOR@@ (keep this marker line; add your entries above it)
 		{"GET /api/v1/reviews", "review", signedIn, a.listReviews},
 		{"POST /api/v1/reviews", "review", changes, a.createReview},

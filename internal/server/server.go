@@ -84,6 +84,8 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("POST /changes/{id}/attachments", large)
 	// CSV imports of organisations, people and the integration register.
 	mux.Handle("POST /import", large)
+	// Files of checks (YAML or JSON) for bulk set-up.
+	mux.Handle("POST /checks/import", large)
 	// Document library uploads: the forms that carry a document file.
 	maxDoc := cfg.MaxDocumentSize
 	if maxDoc <= 0 {

@@ -145,6 +145,16 @@ func TestEveryPostNeedsCSRFToken(t *testing.T) {
 			"/reviews/{id}/attendees/remove": "1",
 			"/reviews/{id}/actions":          "1",
 			"/review-actions/{id}/edit":      "1",
+			// Monitoring: checks and maintenance (@@MONITOR@@; any ID
+			// will do, as above).
+			"/checks/new":              "",
+			"/checks/import":           "",
+			"/checks/{id}/edit":        "1",
+			"/checks/{id}/delete":      "1",
+			"/checks/{id}/pause":       "1",
+			"/checks/{id}/resume":      "1",
+			"/maintenance/new":         "",
+			"/maintenance/{id}/delete": "1",
 		}
 		form := url.Values{
 			"name": {"Changed"}, "email": {"changed@alpha.test"}, "kind": {"customer"}, "time_zone": {"Europe/London"}, "active": {"false"},

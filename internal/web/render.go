@@ -179,6 +179,11 @@ func navFor(a *itsm.Actor, current string) []navLink {
 		add("/webhooks", "Webhooks")
 	}
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
+	// Monitoring: staff and auditors (every check), provider agents (the
+	// checks their organisation operates).
+	if a.CanReadChecks() {
+		add("/checks", "Monitoring")
+	}
 	// @@MONITOR@@ (keep this marker line; add your entries above it)
 	// Provider performance reviews: staff, auditors and providers' agents.
 	if a.CanReadReviews() {

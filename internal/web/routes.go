@@ -343,6 +343,28 @@ func (s *Server) routes() []route {
 		{"GET /exports/{kind}", signedIn, s.exportCSV},
 
 		// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
+		// MONITORING: CHECKS AND MAINTENANCE. Checks: programme staff and
+		// auditors read every one, a provider's people those their
+		// organisation operates; managers and administrators add, change,
+		// pause, import and delete them; to customers the pages do not
+		// exist (they have the status page). Maintenance windows: the same
+		// readers; managers and administrators plan and cancel them.
+		{"GET /checks", signedIn, s.checkList},
+		{"GET /checks.csv", signedIn, s.checkCSV},
+		{"GET /checks/new", signedIn, s.checkNewForm},
+		{"POST /checks/new", signedIn, s.checkCreate},
+		{"GET /checks/import", signedIn, s.checkImportForm},
+		{"POST /checks/import", signedIn, s.checkImportUpload},
+		{"GET /checks/{id}/edit", signedIn, s.checkEditForm},
+		{"POST /checks/{id}/edit", signedIn, s.checkUpdate},
+		{"GET /checks/{id}/delete", signedIn, s.checkDeleteForm},
+		{"POST /checks/{id}/delete", signedIn, s.checkDelete},
+		{"POST /checks/{id}/pause", signedIn, s.checkPause},
+		{"POST /checks/{id}/resume", signedIn, s.checkResume},
+		{"GET /maintenance", signedIn, s.maintenanceList},
+		{"GET /maintenance/new", signedIn, s.maintenanceNewForm},
+		{"POST /maintenance/new", signedIn, s.maintenanceCreate},
+		{"POST /maintenance/{id}/delete", signedIn, s.maintenanceDelete},
 		// @@MONITOR@@ (keep this marker line; add your entries above it)
 		// Provider performance reviews: staff and auditors all, a provider's
 		// agents their own provider's (and the actions they own); customers
