@@ -114,6 +114,9 @@ func (db *DB) SeedDemo(ctx context.Context) ([]DemoAccount, error) {
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 	// @@MONITOR@@ (keep this marker line; add your entries above it)
 	// @@REVIEWS@@ (keep this marker line; add your entries above it)
+	if err := db.seedMonitor(ctx, orgs); err != nil {
+		return nil, err
+	}
 	// @@STATUS@@ (keep this marker line; add your entries above it)
 	return accounts, nil
 }

@@ -181,6 +181,8 @@ func navFor(a *itsm.Actor, current string) []navLink {
 	// @@INTEGRATIONS@@ (keep this marker line; add your entries above it)
 	// @@MONITOR@@ (keep this marker line; add your entries above it)
 	// @@REVIEWS@@ (keep this marker line; add your entries above it)
+	// The service status page: everyone signed in.
+	add("/status", "Service status")
 	// @@STATUS@@ (keep this marker line; add your entries above it)
 	if a.ReadsEverything() {
 		add("/organisations", "Organisations")
