@@ -29,6 +29,8 @@ type config struct {
 	Shutdown  time.Duration
 	// MaxDocumentMB is the largest document library file, in megabytes.
 	MaxDocumentMB int64
+	// PublicStatus opens the status page to visitors who have not signed in.
+	PublicStatus bool
 }
 
 // envOr returns the environment variable's value or def.
@@ -56,6 +58,7 @@ func bindServe(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.SMTPFrom, "smtp-from", envOr("STEWARD_SMTP_FROM", "steward@localhost"), "From address of e-mail (env STEWARD_SMTP_FROM)")
 	fs.BoolVar(&c.Demo, "demo", envOr("STEWARD_DEMO", "") == "1", "seed demonstration data into an empty database and print the sign-ins (env STEWARD_DEMO=1)")
 	fs.DurationVar(&c.Shutdown, "shutdown-timeout", 20*time.Second, "how long to wait for requests and jobs to finish on shutdown")
+	fs.BoolVar(&c.PublicStatus, "public-status", envOr("STEWARD_PUBLIC_STATUS", "") == "1", "show the status page (/status, /status.json) to visitors who have not signed in: public checks of the shared service only (env STEWARD_PUBLIC_STATUS=1)")
 	fs.Int64Var(&c.MaxDocumentMB, "max-document-mb", envInt("STEWARD_MAX_DOCUMENT_MB", itsm.DefaultMaxDocumentSize>>20), "largest document library file in MiB (env STEWARD_MAX_DOCUMENT_MB)")
 }
 

@@ -133,7 +133,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	}
 	h, err := server.New(server.Config{
 		Services: db.Services(), Logger: log, Registry: reg, Version: version, SecretKey: secret, MaxDocumentSize: maxDocument,
-		SecureCookies: strings.HasPrefix(c.baseURL(), "https://"),
+		SecureCookies: strings.HasPrefix(c.baseURL(), "https://"), PublicStatus: c.PublicStatus,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return fmt.Errorf("database: %w", err)

@@ -347,6 +347,11 @@ func (a *API) routeTable() []route {
 		{"GET /api/v1/review-actions/{id}", "review_action", signedIn, a.getReviewAction},
 		{"PATCH /api/v1/review-actions/{id}", "review_action", changes, a.updateReviewAction},
 		// @@REVIEWS@@ (keep this marker line; add your entries above it)
+		{"GET /api/v1/status", "status_page", signedIn, a.getStatusPage},
+		{"GET /api/v1/checks/{id}/stats", "check", signedIn, a.checkStats},
+		{"GET /api/v1/checks/{id}/series", "check", signedIn, a.checkSeries},
+		{"GET /api/v1/outages", "outage", signedIn, a.listOutages},
+		{"GET /api/v1/availability", "availability", signedIn, a.getAvailability},
 		// @@STATUS@@ (keep this marker line; add your entries above it)
 	}
 }

@@ -50,6 +50,9 @@ type Config struct {
 	// bytes; 0 means itsm.DefaultMaxDocumentSize. Give the store the same
 	// limit (store.DB.MaxDocumentSize).
 	MaxDocumentSize int64
+	// PublicStatus opens the status page to visitors who have not signed
+	// in (public checks of the shared service only).
+	PublicStatus bool
 }
 
 // New returns the composed handler.
@@ -61,7 +64,7 @@ func New(cfg Config) (http.Handler, error) {
 		cfg.Registry = prometheus.NewRegistry()
 	}
 	w, err := web.New(web.Config{Services: cfg.Services, Logger: cfg.Logger, SecureCookies: cfg.SecureCookies, Version: cfg.Version, SecretKey: cfg.SecretKey, Now: cfg.Now,
-		DeskSettings: cfg.Services.Settings, WhatIf: cfg.Services.WhatIf})
+		DeskSettings: cfg.Services.Settings, WhatIf: cfg.Services.WhatIf, PublicStatus: cfg.PublicStatus})
 	if err != nil {
 		return nil, err
 	}

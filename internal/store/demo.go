@@ -117,6 +117,9 @@ func (db *DB) SeedDemo(ctx context.Context) ([]DemoAccount, error) {
 		return nil, err
 	}
 	// @@REVIEWS@@ (keep this marker line; add your entries above it)
+	if err := db.seedMonitor(ctx, orgs); err != nil {
+		return nil, err
+	}
 	// @@STATUS@@ (keep this marker line; add your entries above it)
 	return accounts, nil
 }

@@ -190,6 +190,8 @@ func navFor(a *itsm.Actor, current string) []navLink {
 		add("/reviews", "Performance reviews")
 	}
 	// @@REVIEWS@@ (keep this marker line; add your entries above it)
+	// The service status page: everyone signed in.
+	add("/status", "Service status")
 	// @@STATUS@@ (keep this marker line; add your entries above it)
 	if a.ReadsEverything() {
 		add("/organisations", "Organisations")

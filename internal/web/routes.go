@@ -386,6 +386,24 @@ func (s *Server) routes() []route {
 		{"GET /review-actions/{id}/edit", signedIn, s.reviewActionEditForm},
 		{"POST /review-actions/{id}/edit", signedIn, s.reviewActionUpdate},
 		// @@REVIEWS@@ (keep this marker line; add your entries above it)
+		// SERVICE STATUS AND AVAILABILITY ANALYSIS. The status page and its
+		// JSON feed: everyone signed in, the store choosing what (customers
+		// the shared service and their own organisation's checks), and
+		// anonymous visitors too (public checks only) when Steward runs
+		// with --public-status; otherwise they are sent to sign in (the
+		// handler decides, as the rule depends on configuration). A
+		// check's page: staff, auditors and the provider that operates it;
+		// to anyone else it does not exist. Outages and the availability
+		// report: staff, auditors and providers (their checks'); customers
+		// are refused.
+		{"GET /status", public, s.statusPage},
+		{"GET /status.json", public, s.statusJSON},
+		{"GET /checks/{id}", signedIn, s.checkDetail},
+		{"GET /outages", signedIn, s.outageList},
+		{"GET /outages.csv", signedIn, s.outageCSV},
+		{"GET /monitoring/availability", signedIn, s.availabilityReport},
+		{"GET /monitoring/availability.csv", signedIn, s.availabilityCSV},
+		{"GET /monitoring/availability.xlsx", signedIn, s.availabilityXLSX},
 		// @@STATUS@@ (keep this marker line; add your entries above it)
 	}
 }

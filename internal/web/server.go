@@ -54,6 +54,10 @@ type Config struct {
 	// WhatIf reads the ticket histories the what-if comparison of service
 	// agreements replays; the comparison page is not found without it.
 	WhatIf itsm.WhatIfService
+	// PublicStatus opens the status page (/status and /status.json) to
+	// visitors who have not signed in; they see the public checks of the
+	// shared service only. Without it they are sent to sign in.
+	PublicStatus bool
 }
 
 // Server serves the HTML surface. Make one with New.
@@ -70,8 +74,9 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 
-	desk      DeskSettingsService
-	whatIfSvc itsm.WhatIfService
+	desk         DeskSettingsService
+	whatIfSvc    itsm.WhatIfService
+	publicStatus bool
 }
 
 // New checks cfg, parses every template and hashes every static asset; it
@@ -89,8 +94,9 @@ func New(cfg Config) (*Server, error) {
 		key:     cfg.SecretKey,
 		now:     cfg.Now,
 
-		desk:      cfg.DeskSettings,
-		whatIfSvc: cfg.WhatIf,
+		desk:         cfg.DeskSettings,
+		whatIfSvc:    cfg.WhatIf,
+		publicStatus: cfg.PublicStatus,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
