@@ -160,28 +160,34 @@ func allChecks(ctx context.Context, db *store.DB, f itsm.CheckFilter) ([]*itsm.C
 	}
 }
 
-func cmdChecksList(ctx context.Context, args []string, e env) error {
+// checksOfService parses a checks subcommand's flags (a --service filter
+// and no arguments) and reads every matching check as the operator.
+func checksOfService(ctx context.Context, args []string, e env, name, usage string) ([]*itsm.Check, error) {
 	var c config
-	fs := newFlags("checks list", e)
+	fs := newFlags(name, e)
 	bindCommon(fs, &c)
 	service := fs.String("service", "", "only the checks of this service")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, err
 	}
 	if fs.NArg() != 0 {
-		fmt.Fprintln(e.stderr, "usage: steward checks list [--service S]")
-		return errUsage
+		fmt.Fprintln(e.stderr, "usage: "+usage)
+		return nil, errUsage
 	}
 	db, err := openDB(ctx, &c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer db.Close()
 	var f itsm.CheckFilter
 	if *service != "" {
 		f.Service = service
 	}
-	checks, err := allChecks(operator(ctx), db, f)
+	return allChecks(operator(ctx), db, f)
+}
+
+func cmdChecksList(ctx context.Context, args []string, e env) error {
+	checks, err := checksOfService(ctx, args, e, "checks list", "steward checks list [--service S]")
 	if err != nil {
 		return err
 	}
@@ -221,27 +227,7 @@ func oneLine(s string) string {
 }
 
 func cmdChecksExport(ctx context.Context, args []string, e env) error {
-	var c config
-	fs := newFlags("checks export", e)
-	bindCommon(fs, &c)
-	service := fs.String("service", "", "only the checks of this service")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() != 0 {
-		fmt.Fprintln(e.stderr, "usage: steward checks export [--service S] > checks.csv")
-		return errUsage
-	}
-	db, err := openDB(ctx, &c)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	var f itsm.CheckFilter
-	if *service != "" {
-		f.Service = service
-	}
-	checks, err := allChecks(operator(ctx), db, f)
+	checks, err := checksOfService(ctx, args, e, "checks export", "steward checks export [--service S] > checks.csv")
 	if err != nil {
 		return err
 	}

@@ -43,24 +43,7 @@ const (
 // a screen reader user gets the data, not just "chart"; each point also
 // carries its figures as a tooltip. Months with nothing counted are gaps.
 func SLATrendSVG(r *itsm.SLAReport, opts ChartOptions) []byte {
-	if opts.Width <= 0 {
-		opts.Width = 720
-	}
-	if opts.Height <= 0 {
-		opts.Height = 360
-	}
-	if opts.Title == "" {
-		opts.Title = "Service level targets met by month"
-	}
-	opts.ID = strings.Map(func(r rune) rune {
-		if r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
-			return r
-		}
-		return -1
-	}, opts.ID)
-	if opts.ID == "" {
-		opts.ID = "sla-trend"
-	}
+	opts.withDefaults(720, 360, "Service level targets met by month", "sla-trend")
 	months := r.MonthTotals()
 	const left, right, top, bottom = 56, 24, 64, 48
 	w, h := opts.Width, opts.Height
@@ -235,3 +218,31 @@ func (b *svgBuilder) text(s string) string {
 }
 
 func (b *svgBuilder) attr(s string) string { return b.text(s) }
+
+// withDefaults fills a chart's unset size, title and ID, and keeps only the
+// characters an ID may hold, so that it is safe in id and aria attributes.
+func (o *ChartOptions) withDefaults(width, height int, title, id string) {
+	if o.Width <= 0 {
+		o.Width = width
+	}
+	if o.Height <= 0 {
+		o.Height = height
+	}
+	if o.Title == "" {
+		o.Title = title
+	}
+	o.ID = safeID(o.ID)
+	if o.ID == "" {
+		o.ID = id
+	}
+}
+
+// safeID keeps the letters, digits, hyphens and underscores of an ID.
+func safeID(id string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			return r
+		}
+		return -1
+	}, id)
+}

@@ -37,12 +37,7 @@ func RiskHeatMapSVG(h *itsm.HeatMap, opts HeatMapOptions) []byte {
 	if opts.ID == "" {
 		opts.ID = "risk-heat-map"
 	}
-	opts.ID = strings.Map(func(r rune) rune {
-		if r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
-			return r
-		}
-		return -1
-	}, opts.ID)
+	opts.ID = safeID(opts.ID)
 	const (
 		cell        = 64.0
 		left, top   = 96.0, 16.0

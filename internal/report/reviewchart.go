@@ -28,24 +28,7 @@ var scorecardSeries = []struct {
 // stating every figure; a figure with nothing counted is a gap. Pages show
 // the same figures in a table beside it.
 func ScorecardTrendSVG(cards []itsm.Scorecard, opts ChartOptions) []byte {
-	if opts.Width <= 0 {
-		opts.Width = 720
-	}
-	if opts.Height <= 0 {
-		opts.Height = 380
-	}
-	if opts.Title == "" {
-		opts.Title = "Scorecard by review"
-	}
-	opts.ID = strings.Map(func(r rune) rune {
-		if r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
-			return r
-		}
-		return -1
-	}, opts.ID)
-	if opts.ID == "" {
-		opts.ID = "scorecard-trend"
-	}
+	opts.withDefaults(720, 380, "Scorecard by review", "scorecard-trend")
 	const left, right, top, bottom = 56, 24, 84, 48
 	w, h := opts.Width, opts.Height
 	plotW, plotH := float64(max(w-left-right, 40)), float64(max(h-top-bottom, 40))
