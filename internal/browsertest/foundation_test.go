@@ -132,7 +132,7 @@ var downloadPrefixes = []string{"/attachments/", "/change-attachments/", "/docum
 // isDownload reports whether a path serves a file (which a browser saves
 // rather than shows, so axe has nothing to check).
 func isDownload(p string) bool {
-	for _, ext := range []string{".csv", ".xlsx", ".pdf", ".ics"} {
+	for _, ext := range []string{".csv", ".xlsx", ".pdf", ".ics", ".json"} {
 		if strings.HasSuffix(p, ext) {
 			return true
 		}
