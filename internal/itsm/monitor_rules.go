@@ -354,3 +354,16 @@ func (a *Actor) CanManageChecks() bool {
 // and outages: programme staff and auditors (all), provider staff (the
 // checks their organisation operates). Customers read the status page.
 func (a *Actor) CanReadChecks() bool { return a.ReadsEverything() || a.IsProvider() }
+
+// ErrMaskLeft reports a secret header still holding SecretMask once the
+// stored values have been put back: a new header, or one renamed while
+// its value was hidden. Saving it would store the mask as the secret.
+func (c *Check) ErrMaskLeft() error {
+	for _, h := range c.Headers {
+		if h.Value == SecretMask {
+			return &Error{Code: EINVALID, Message: "The check could not be saved: correct the fields shown.", Fields: map[string]string{
+				"headers": fmt.Sprintf("Enter the value of the %s header: %s stands for a hidden value and cannot be saved as one.", h.Name, SecretMask)}}
+		}
+	}
+	return nil
+}

@@ -203,6 +203,9 @@ const checkSet = `name = ?, service = ?, component = ?, kind = ?, org_id = ?, pr
 // createCheck inserts a validated check; its first run is spread over its
 // interval by itsm.FirstDue.
 func (tx *Tx) createCheck(c *itsm.Check) error {
+	if err := c.ErrMaskLeft(); err != nil {
+		return err
+	}
 	if err := tx.validateCheckOrgs(c); err != nil {
 		return err
 	}
@@ -246,6 +249,9 @@ func (db *DB) CreateCheck(ctx context.Context, c *itsm.Check) error {
 // updateCheck replaces old's definition with c's, keeping secrets sent back
 // masked and the run state.
 func (tx *Tx) updateCheck(old, c *itsm.Check) error {
+	if err := c.ErrMaskLeft(); err != nil {
+		return err
+	}
 	if err := tx.validateCheckOrgs(c); err != nil {
 		return err
 	}

@@ -96,6 +96,13 @@ func TestCheckDefinitions(t *testing.T) {
 		if got.Name != "Portal home page" || got.Headers[0].Value != "Bearer s3cret" || got.Version != 2 {
 			t.Fatalf("after update: %+v", got)
 		}
+		// A hidden value under a new name has nothing to stand for.
+		renamed := *got.Masked()
+		renamed.Headers = []itsm.CheckHeader{{Name: "X-Api-Key", Value: itsm.SecretMask}}
+		var e *itsm.Error
+		if err := db.UpdateCheck(storetest.As(f.Manager), &renamed); !asError(err, &e) || e.Fields["headers"] == "" {
+			t.Fatalf("renamed masked header saved: %v", err)
+		}
 		stale := *got
 		stale.Version = 1
 		if err := db.UpdateCheck(storetest.As(f.Manager), &stale); itsm.ErrorCode(err) != itsm.ECONFLICT {
