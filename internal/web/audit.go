@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/steward-itsm/steward/internal/httpx"
 	"github.com/steward-itsm/steward/internal/itsm"
 )
 
@@ -230,28 +229,18 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) error {
 	// Entries written while the export runs push older ones to later
 	// pages; remembering the last ID written skips the repeats.
 	last := int64(-1)
-	for len(entries) > 0 {
-		for _, e := range entries {
-			if last != -1 && e.ID >= last {
-				continue
-			}
-			last = e.ID
-			if err := out.Write(strconv.FormatInt(e.ID, 10), csvTime(e.At), idText(e.ActorID), e.ActorName, idText(e.OrgID),
-				e.Action, e.ObjectType, e.ObjectID, string(e.Diff), e.IP, e.RequestID, e.Hash); err != nil {
-				return nil // the client went away
-			}
+	writePages(s, ctx, out, "audit log", entries, 0, func(n int) ([]*itsm.AuditEntry, error) {
+		f.Offset += n
+		page, _, err := s.svc.Audit.FindAuditEntries(ctx, f)
+		return page, err
+	}, func(e *itsm.AuditEntry) []string {
+		if last != -1 && e.ID >= last {
+			return nil
 		}
-		f.Offset += len(entries)
-		if entries, _, err = s.svc.Audit.FindAuditEntries(ctx, f); err != nil {
-			s.log.ErrorContext(ctx, "export audit log", "request_id", httpx.RequestID(ctx), "error", err)
-			// The status is sent, so say so in the file itself.
-			_ = out.Write("The export stopped early because of an internal error. Download it again.")
-			break
-		}
-	}
-	if err := out.Flush(); err != nil {
-		s.log.WarnContext(ctx, "export audit log", "error", err)
-	}
+		last = e.ID
+		return []string{strconv.FormatInt(e.ID, 10), csvTime(e.At), idText(e.ActorID), e.ActorName, idText(e.OrgID),
+			e.Action, e.ObjectType, e.ObjectID, string(e.Diff), e.IP, e.RequestID, e.Hash}
+	})
 	return nil
 }
 

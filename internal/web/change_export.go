@@ -121,23 +121,13 @@ func (s *Server) changeCSV(w http.ResponseWriter, r *http.Request) error {
 	today := itsm.ChangeToday(s.now())
 	out := newCSV(w, "changes.csv")
 	_ = out.Write(changeExportHeader...)
-	for len(changes) > 0 {
-		for _, c := range changes {
-			if err := out.Write(csvCells(changeExportRow(changeView{c, today}))...); err != nil {
-				return nil // the client went away
-			}
-		}
-		if len(changes) < f.Limit {
-			break
-		}
-		f.Offset += len(changes)
-		if changes, _, err = s.svc.Changes.ListChanges(ctx, f); err != nil {
-			s.log.ErrorContext(ctx, "export changes", "request_id", httpx.RequestID(ctx), "error", err)
-			_ = out.Write("The export stopped early because of an internal error. Download it again.")
-			break
-		}
-	}
-	_ = out.Flush()
+	writePages(s, ctx, out, "changes", changes, f.Limit, func(n int) ([]*itsm.ChangeRequest, error) {
+		f.Offset += n
+		page, _, err := s.svc.Changes.ListChanges(ctx, f)
+		return page, err
+	}, func(c *itsm.ChangeRequest) []string {
+		return csvCells(changeExportRow(changeView{c, today}))
+	})
 	return nil
 }
 

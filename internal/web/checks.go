@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/steward-itsm/steward/internal/httpx"
 	"github.com/steward-itsm/steward/internal/itsm"
 	"github.com/steward-itsm/steward/internal/monitorfile"
 )
@@ -248,20 +247,13 @@ func (s *Server) checkCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := newSafeCSV(w, "checks.csv")
 	_ = out.Write(monitorfile.CSVColumns...)
-	for len(checks) > 0 {
-		for _, c := range checks {
-			if err := out.Write(monitorfile.CSVRow(c)...); err != nil {
-				return nil // the client went away
-			}
-		}
-		f.Offset += len(checks)
-		if checks, _, err = s.svc.Monitor.FindChecks(ctx, f); err != nil {
-			s.log.ErrorContext(ctx, "export checks", "request_id", httpx.RequestID(ctx), "error", err)
-			_ = out.Write("The export stopped early because of an internal error. Download it again.")
-			break
-		}
-	}
-	_ = out.Flush()
+	writePages(s, ctx, out, "checks", checks, 0, func(n int) ([]*itsm.Check, error) {
+		f.Offset += n
+		page, _, err := s.svc.Monitor.FindChecks(ctx, f)
+		return page, err
+	}, func(c *itsm.Check) []string {
+		return monitorfile.CSVRow(c)
+	})
 	return nil
 }
 

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
 	"time"
+
+	"github.com/steward-itsm/steward/internal/httpx"
 )
 
 // csvWriter writes an export. Cells that a spreadsheet would read as a
@@ -58,4 +61,38 @@ func csvTimeOr(t *time.Time) string {
 		return ""
 	}
 	return csvTime(*t)
+}
+
+// rowWriter is a CSV export: plain or with every cell guarded.
+type rowWriter interface {
+	Write(cells ...string) error
+	Flush() error
+}
+
+// writePages writes an export page by page: the rows of first, then of each
+// page next returns (next is told how many records the last page held, to
+// move its offset on) until one comes back empty or, when limit is set,
+// short. row may return nil to leave a record out. The status has been
+// sent by then, so a failure is logged and said in the file itself, and a
+// client that goes away ends the export quietly.
+func writePages[T any](s *Server, ctx context.Context, out rowWriter, what string, first []T, limit int, next func(n int) ([]T, error), row func(T) []string) {
+	for page := first; len(page) > 0; {
+		for _, v := range page {
+			if cells := row(v); cells != nil {
+				if err := out.Write(cells...); err != nil {
+					return // the client went away
+				}
+			}
+		}
+		if limit > 0 && len(page) < limit {
+			break
+		}
+		var err error
+		if page, err = next(len(page)); err != nil {
+			s.log.ErrorContext(ctx, "export "+what, "request_id", httpx.RequestID(ctx), "error", err)
+			_ = out.Write("The export stopped early because of an internal error. Download it again.")
+			break
+		}
+	}
+	_ = out.Flush()
 }

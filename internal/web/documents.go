@@ -156,25 +156,18 @@ func (s *Server) documentCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := newCSV(w, "documents.csv")
 	_ = out.Write("id", "type", "title", "summary", "tags", "visibility", "provider_sharing", "owner", "versions", "current_file", "current_size", "current_sha256", "created_at", "updated_at")
-	for len(docs) > 0 {
-		for _, d := range docs {
-			file, size, sum := "", "", ""
-			if d.Current != nil {
-				file, size, sum = d.Current.Filename, strconv.FormatInt(d.Current.Size, 10), d.Current.SHA256
-			}
-			if err := out.Write(strconv.FormatInt(d.ID, 10), string(d.Type), d.Title, d.Summary, strings.Join(d.Tags, ", "), string(d.Visibility), string(d.Sharing),
-				d.Owner, strconv.Itoa(d.Versions), file, size, sum, csvTime(d.CreatedAt), csvTime(d.UpdatedAt)); err != nil {
-				return nil // the client went away
-			}
+	writePages(s, ctx, out, "documents", docs, 0, func(n int) ([]*itsm.Document, error) {
+		f.Offset += n
+		page, _, err := s.svc.Documents.FindDocuments(ctx, f)
+		return page, err
+	}, func(d *itsm.Document) []string {
+		file, size, sum := "", "", ""
+		if d.Current != nil {
+			file, size, sum = d.Current.Filename, strconv.FormatInt(d.Current.Size, 10), d.Current.SHA256
 		}
-		f.Offset += len(docs)
-		if docs, _, err = s.svc.Documents.FindDocuments(ctx, f); err != nil {
-			s.log.ErrorContext(ctx, "export documents", "request_id", httpx.RequestID(ctx), "error", err)
-			_ = out.Write("The export stopped early because of an internal error. Download it again.")
-			break
-		}
-	}
-	_ = out.Flush()
+		return []string{strconv.FormatInt(d.ID, 10), string(d.Type), d.Title, d.Summary, strings.Join(d.Tags, ", "), string(d.Visibility), string(d.Sharing),
+			d.Owner, strconv.Itoa(d.Versions), file, size, sum, csvTime(d.CreatedAt), csvTime(d.UpdatedAt)}
+	})
 	return nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/steward-itsm/steward/internal/httpx"
 	"github.com/steward-itsm/steward/internal/itsm"
 )
 
@@ -143,22 +142,15 @@ func (s *Server) escalationCSV(w http.ResponseWriter, r *http.Request) error {
 	out := newCSV(w, "escalations.csv")
 	_ = out.Write("id", "ticket_id", "ticket_ref", "ticket_title", "organisation_id", "organisation", "level", "status", "overdue",
 		"due_at", "owner_id", "owner", "raised_by", "reason", "outcome", "created_at", "closed_at")
-	for len(es) > 0 {
-		for _, e := range es {
-			if err := out.Write(strconv.FormatInt(e.ID, 10), strconv.FormatInt(e.TicketID, 10), e.TicketRef, e.Title, strconv.FormatInt(e.OrgID, 10), e.OrgName,
-				strconv.Itoa(e.Level), string(e.Status), strconv.FormatBool(e.Overdue), csvTimeOr(e.DueAt), idValue(e.OwnerID), e.Owner, e.RaisedBy,
-				e.Reason, e.Outcome, csvTime(e.CreatedAt), csvTimeOr(e.ClosedAt)); err != nil {
-				return nil // the client went away
-			}
-		}
-		f.Offset += len(es)
-		if es, _, err = s.svc.Escalations.FindEscalations(ctx, f); err != nil {
-			s.log.ErrorContext(ctx, "export escalations", "request_id", httpx.RequestID(ctx), "error", err)
-			_ = out.Write("The export stopped early because of an internal error. Download it again.")
-			break
-		}
-	}
-	_ = out.Flush()
+	writePages(s, ctx, out, "escalations", es, 0, func(n int) ([]*itsm.Escalation, error) {
+		f.Offset += n
+		page, _, err := s.svc.Escalations.FindEscalations(ctx, f)
+		return page, err
+	}, func(e *itsm.Escalation) []string {
+		return []string{strconv.FormatInt(e.ID, 10), strconv.FormatInt(e.TicketID, 10), e.TicketRef, e.Title, strconv.FormatInt(e.OrgID, 10), e.OrgName,
+			strconv.Itoa(e.Level), string(e.Status), strconv.FormatBool(e.Overdue), csvTimeOr(e.DueAt), idValue(e.OwnerID), e.Owner, e.RaisedBy,
+			e.Reason, e.Outcome, csvTime(e.CreatedAt), csvTimeOr(e.ClosedAt)}
+	})
 	return nil
 }
 

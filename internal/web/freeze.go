@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/steward-itsm/steward/internal/httpx"
 	"github.com/steward-itsm/steward/internal/itsm"
 )
 
@@ -86,21 +85,14 @@ func (s *Server) freezeCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := newCSV(w, "freeze-periods.csv")
 	_ = out.Write("id", "name", "service", "start", "end", "reason", "created_by", "created_at", "updated_at")
-	for len(freezes) > 0 {
-		for _, fr := range freezes {
-			if err := out.Write(strconv.FormatInt(fr.ID, 10), fr.Name, fr.Service, csvTime(fr.Start), csvTime(fr.End), fr.Reason,
-				fr.CreatedBy, csvTime(fr.CreatedAt), csvTime(fr.UpdatedAt)); err != nil {
-				return nil // the client went away
-			}
-		}
-		f.Offset += len(freezes)
-		if freezes, _, err = s.svc.Calendar.FindFreezes(ctx, f); err != nil {
-			s.log.ErrorContext(ctx, "export freezes", "request_id", httpx.RequestID(ctx), "error", err)
-			_ = out.Write("The export stopped early because of an internal error. Download it again.")
-			break
-		}
-	}
-	_ = out.Flush()
+	writePages(s, ctx, out, "freezes", freezes, 0, func(n int) ([]*itsm.FreezePeriod, error) {
+		f.Offset += n
+		page, _, err := s.svc.Calendar.FindFreezes(ctx, f)
+		return page, err
+	}, func(fr *itsm.FreezePeriod) []string {
+		return []string{strconv.FormatInt(fr.ID, 10), fr.Name, fr.Service, csvTime(fr.Start), csvTime(fr.End), fr.Reason,
+			fr.CreatedBy, csvTime(fr.CreatedAt), csvTime(fr.UpdatedAt)}
+	})
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/steward-itsm/steward/internal/httpx"
 	"github.com/steward-itsm/steward/internal/itsm"
 	"github.com/steward-itsm/steward/internal/report"
 )
@@ -167,20 +166,13 @@ func (s *Server) integrationCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := newSafeCSV(w, "integrations.csv")
 	_ = out.Write(itsm.CSVIntegrations.Columns()...)
-	for len(entries) > 0 {
-		for _, g := range entries {
-			if err := out.Write(itsm.IntegrationCSVRow(g)...); err != nil {
-				return nil // the client went away
-			}
-		}
-		f.Offset += len(entries)
-		if entries, _, err = s.svc.Integrations.FindIntegrations(ctx, f); err != nil {
-			s.log.ErrorContext(ctx, "export integrations", "request_id", httpx.RequestID(ctx), "error", err)
-			_ = out.Write("The export stopped early because of an internal error. Download it again.")
-			break
-		}
-	}
-	_ = out.Flush()
+	writePages(s, ctx, out, "integrations", entries, 0, func(n int) ([]*itsm.Integration, error) {
+		f.Offset += n
+		page, _, err := s.svc.Integrations.FindIntegrations(ctx, f)
+		return page, err
+	}, func(g *itsm.Integration) []string {
+		return itsm.IntegrationCSVRow(g)
+	})
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/steward-itsm/steward/internal/httpx"
 	"github.com/steward-itsm/steward/internal/itsm"
 )
 
@@ -121,21 +120,14 @@ func (s *Server) kbCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := newCSV(w, "help-articles.csv")
 	_ = out.Write("id", "category", "title", "summary", "tags", "visibility", "provider_sharing", "helpful", "not_helpful", "author", "created_at", "updated_at")
-	for len(articles) > 0 {
-		for _, ar := range articles {
-			if err := out.Write(strconv.FormatInt(ar.ID, 10), ar.Category, ar.Title, ar.Summary, strings.Join(ar.Tags, ", "), string(ar.Visibility), string(ar.Sharing),
-				strconv.Itoa(ar.Helpful), strconv.Itoa(ar.NotHelpful), ar.Author, csvTime(ar.CreatedAt), csvTime(ar.UpdatedAt)); err != nil {
-				return nil
-			}
-		}
-		f.Offset += len(articles)
-		if articles, _, err = s.svc.Articles.FindArticles(ctx, f); err != nil {
-			s.log.ErrorContext(ctx, "export help articles", "request_id", httpx.RequestID(ctx), "error", err)
-			_ = out.Write("The export stopped early because of an internal error. Download it again.")
-			break
-		}
-	}
-	_ = out.Flush()
+	writePages(s, ctx, out, "help articles", articles, 0, func(n int) ([]*itsm.Article, error) {
+		f.Offset += n
+		page, _, err := s.svc.Articles.FindArticles(ctx, f)
+		return page, err
+	}, func(ar *itsm.Article) []string {
+		return []string{strconv.FormatInt(ar.ID, 10), ar.Category, ar.Title, ar.Summary, strings.Join(ar.Tags, ", "), string(ar.Visibility), string(ar.Sharing),
+			strconv.Itoa(ar.Helpful), strconv.Itoa(ar.NotHelpful), ar.Author, csvTime(ar.CreatedAt), csvTime(ar.UpdatedAt)}
+	})
 	return nil
 }
 

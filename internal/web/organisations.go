@@ -106,21 +106,14 @@ func (s *Server) organisationCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := newCSV(w, "organisations.csv")
 	_ = out.Write("id", "name", "kind", "time_zone", "active", "created_at", "updated_at")
-	for len(orgs) > 0 {
-		for _, o := range orgs {
-			if err := out.Write(strconv.FormatInt(o.ID, 10), o.Name, string(o.Kind), o.TimeZone, strconv.FormatBool(o.Active),
-				csvTime(o.CreatedAt), csvTime(o.UpdatedAt)); err != nil {
-				return nil
-			}
-		}
-		f.Offset += len(orgs)
-		if orgs, _, err = s.svc.Organisations.FindOrganisations(ctx, f); err != nil {
-			s.log.ErrorContext(ctx, "export organisations", "error", err)
-			_ = out.Write("The export stopped early because of an internal error. Download it again.")
-			break
-		}
-	}
-	_ = out.Flush()
+	writePages(s, ctx, out, "organisations", orgs, 0, func(n int) ([]*itsm.Organisation, error) {
+		f.Offset += n
+		page, _, err := s.svc.Organisations.FindOrganisations(ctx, f)
+		return page, err
+	}, func(o *itsm.Organisation) []string {
+		return []string{strconv.FormatInt(o.ID, 10), o.Name, string(o.Kind), o.TimeZone, strconv.FormatBool(o.Active),
+			csvTime(o.CreatedAt), csvTime(o.UpdatedAt)}
+	})
 	return nil
 }
 

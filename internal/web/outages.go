@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/steward-itsm/steward/internal/httpx"
 	"github.com/steward-itsm/steward/internal/itsm"
 	"github.com/steward-itsm/steward/internal/report"
 )
@@ -162,25 +161,18 @@ func (s *Server) outageCSV(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	out := newSafeCSV(w, "outages.csv")
 	_ = out.Write("Outage", "Check ID", "Check", "Service", "Component", "Started (UTC)", "Ended (UTC)", "Duration seconds", "Cause", "Failed runs", "During maintenance", "Incident")
-	for len(list) > 0 {
-		for _, o := range list {
-			maint := "no"
-			if o.InMaintenance {
-				maint = "yes"
-			}
-			if err := out.Write(strconv.FormatInt(o.ID, 10), strconv.FormatInt(o.CheckID, 10), o.CheckName, o.Service, o.Component,
-				report.Time(o.StartedAt), csvTimeOr(o.EndedAt), strconv.FormatInt(int64(o.Duration(now)/time.Second), 10), o.Cause,
-				strconv.Itoa(o.Failures), maint, o.TicketRef); err != nil {
-				return nil // the client went away
-			}
+	writePages(s, ctx, out, "outages", list, 0, func(n int) ([]*itsm.Outage, error) {
+		f.Offset += n
+		page, _, err := s.svc.Monitor.FindOutages(ctx, f)
+		return page, err
+	}, func(o *itsm.Outage) []string {
+		maint := "no"
+		if o.InMaintenance {
+			maint = "yes"
 		}
-		f.Offset += len(list)
-		if list, _, err = s.svc.Monitor.FindOutages(ctx, f); err != nil {
-			s.log.ErrorContext(ctx, "export outages", "request_id", httpx.RequestID(ctx), "error", err)
-			_ = out.Write("The export stopped early because of an internal error. Download it again.")
-			break
-		}
-	}
-	_ = out.Flush()
+		return []string{strconv.FormatInt(o.ID, 10), strconv.FormatInt(o.CheckID, 10), o.CheckName, o.Service, o.Component,
+			report.Time(o.StartedAt), csvTimeOr(o.EndedAt), strconv.FormatInt(int64(o.Duration(now)/time.Second), 10), o.Cause,
+			strconv.Itoa(o.Failures), maint, o.TicketRef}
+	})
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/steward-itsm/steward/internal/httpx"
 	"github.com/steward-itsm/steward/internal/itsm"
 )
 
@@ -174,22 +173,15 @@ func (s *Server) problemCSV(w http.ResponseWriter, r *http.Request) error {
 	out := newCSV(w, "problems.csv")
 	_ = out.Write("id", "ref", "title", "status", "known_error", "provider_id", "provider", "owner_id", "owner", "incidents",
 		"root_cause", "workaround", "created_at", "updated_at")
-	for len(problems) > 0 {
-		for _, p := range problems {
-			if err := out.Write(strconv.FormatInt(p.ID, 10), p.Ref, p.Title, string(p.Status), strconv.FormatBool(p.KnownError),
-				idValue(p.ProviderID), p.Provider, idValue(p.OwnerID), p.Owner, strconv.Itoa(p.Incidents),
-				p.RootCause, p.Workaround, csvTime(p.CreatedAt), csvTime(p.UpdatedAt)); err != nil {
-				return nil // the client went away
-			}
-		}
-		f.Offset += len(problems)
-		if problems, _, err = s.svc.Problems.FindProblems(ctx, f); err != nil {
-			s.log.ErrorContext(ctx, "export problems", "request_id", httpx.RequestID(ctx), "error", err)
-			_ = out.Write("The export stopped early because of an internal error. Download it again.")
-			break
-		}
-	}
-	_ = out.Flush()
+	writePages(s, ctx, out, "problems", problems, 0, func(n int) ([]*itsm.Problem, error) {
+		f.Offset += n
+		page, _, err := s.svc.Problems.FindProblems(ctx, f)
+		return page, err
+	}, func(p *itsm.Problem) []string {
+		return []string{strconv.FormatInt(p.ID, 10), p.Ref, p.Title, string(p.Status), strconv.FormatBool(p.KnownError),
+			idValue(p.ProviderID), p.Provider, idValue(p.OwnerID), p.Owner, strconv.Itoa(p.Incidents),
+			p.RootCause, p.Workaround, csvTime(p.CreatedAt), csvTime(p.UpdatedAt)}
+	})
 	return nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/steward-itsm/steward/internal/httpx"
 	"github.com/steward-itsm/steward/internal/itsm"
 	"github.com/steward-itsm/steward/internal/report"
 )
@@ -191,21 +190,14 @@ func (s *Server) reviewCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := newSafeCSV(w, "reviews.csv")
 	_ = out.Write("id", "provider", "title", "period_from", "period_to", "meeting_at", "location", "status", "attendees", "open_actions")
-	for len(reviews) > 0 {
-		for _, rv := range reviews {
-			if err := out.Write(strconv.FormatInt(rv.ID, 10), rv.ProviderName, rv.Title, rv.PeriodFrom.Format("2006-01-02"), rv.PeriodTo.Format("2006-01-02"),
-				rv.MeetingAt.UTC().Format(time.RFC3339), rv.Location, rv.Status, strconv.Itoa(len(rv.Attendees)), strconv.Itoa(rv.OpenActions)); err != nil {
-				return nil // the client went away
-			}
-		}
-		f.Offset += len(reviews)
-		if reviews, _, err = s.svc.Reviews.FindReviews(ctx, f); err != nil {
-			s.log.ErrorContext(ctx, "export reviews", "request_id", httpx.RequestID(ctx), "error", err)
-			_ = out.Write("The export stopped early because of an internal error. Download it again.")
-			break
-		}
-	}
-	_ = out.Flush()
+	writePages(s, ctx, out, "reviews", reviews, 0, func(n int) ([]*itsm.Review, error) {
+		f.Offset += n
+		page, _, err := s.svc.Reviews.FindReviews(ctx, f)
+		return page, err
+	}, func(rv *itsm.Review) []string {
+		return []string{strconv.FormatInt(rv.ID, 10), rv.ProviderName, rv.Title, rv.PeriodFrom.Format("2006-01-02"), rv.PeriodTo.Format("2006-01-02"),
+			rv.MeetingAt.UTC().Format(time.RFC3339), rv.Location, rv.Status, strconv.Itoa(len(rv.Attendees)), strconv.Itoa(rv.OpenActions)}
+	})
 	return nil
 }
 

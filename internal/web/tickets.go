@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/steward-itsm/steward/internal/httpx"
 	"github.com/steward-itsm/steward/internal/itsm"
 )
 
@@ -375,25 +374,16 @@ func (s *Server) ticketCSV(w http.ResponseWriter, r *http.Request) error {
 	_ = out.Write("ref", "type", "title", "status", "priority", "impact", "urgency", "organisation", "requester", "assignee", "provider",
 		"category", "service", "component", "created_at", "updated_at", "response_due", "response_met_at", "response_breached",
 		"resolution_due", "resolution_breached", "resolved_at", "closed_at")
-	for len(tickets) > 0 {
-		for _, t := range tickets {
-			if err := out.Write(t.Ref, string(t.Type), t.Title, string(t.Status), t.Priority, string(t.Impact), string(t.Urgency),
-				t.OrgName, t.Requester, t.Assignee, t.Provider, t.Category, t.Service, t.Component, csvTime(t.CreatedAt), csvTime(t.UpdatedAt),
-				csvTimeOr(t.ResponseDue), csvTimeOr(t.ResponseMetAt), strconv.FormatBool(t.ResponseBreached),
-				csvTimeOr(t.ResolutionDue), strconv.FormatBool(t.ResolutionBreached), csvTimeOr(t.ResolvedAt), csvTimeOr(t.ClosedAt)); err != nil {
-				return nil // the client went away
-			}
-		}
-		f.Offset += len(tickets)
-		if tickets, _, err = s.svc.Tickets.FindTickets(ctx, f); err != nil {
-			s.log.ErrorContext(ctx, "export tickets", "request_id", httpx.RequestID(ctx), "error", err)
-			_ = out.Write("The export stopped early because of an internal error. Download it again.")
-			break
-		}
-	}
-	if err := out.Flush(); err != nil {
-		s.log.WarnContext(ctx, "export tickets", "error", err)
-	}
+	writePages(s, ctx, out, "tickets", tickets, 0, func(n int) ([]*itsm.Ticket, error) {
+		f.Offset += n
+		page, _, err := s.svc.Tickets.FindTickets(ctx, f)
+		return page, err
+	}, func(t *itsm.Ticket) []string {
+		return []string{t.Ref, string(t.Type), t.Title, string(t.Status), t.Priority, string(t.Impact), string(t.Urgency),
+			t.OrgName, t.Requester, t.Assignee, t.Provider, t.Category, t.Service, t.Component, csvTime(t.CreatedAt), csvTime(t.UpdatedAt),
+			csvTimeOr(t.ResponseDue), csvTimeOr(t.ResponseMetAt), strconv.FormatBool(t.ResponseBreached),
+			csvTimeOr(t.ResolutionDue), strconv.FormatBool(t.ResolutionBreached), csvTimeOr(t.ResolvedAt), csvTimeOr(t.ClosedAt)}
+	})
 	return nil
 }
 

@@ -128,21 +128,14 @@ func (s *Server) userCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := newCSV(w, "users.csv")
 	_ = out.Write("id", "name", "email", "organisation_id", "organisation", "role", "status", "created_at", "last_sign_in_at")
-	for len(users) > 0 {
-		for _, u := range users {
-			if err := out.Write(strconv.FormatInt(u.ID, 10), u.Name, u.Email, strconv.FormatInt(u.OrgID, 10), u.OrgName,
-				string(u.Role), string(u.Status), csvTime(u.CreatedAt), csvTimeOr(u.LastSignInAt)); err != nil {
-				return nil
-			}
-		}
-		f.Offset += len(users)
-		if users, _, err = s.svc.Users.FindUsers(ctx, f); err != nil {
-			s.log.ErrorContext(ctx, "export users", "error", err)
-			_ = out.Write("The export stopped early because of an internal error. Download it again.")
-			break
-		}
-	}
-	_ = out.Flush()
+	writePages(s, ctx, out, "users", users, 0, func(n int) ([]*itsm.User, error) {
+		f.Offset += n
+		page, _, err := s.svc.Users.FindUsers(ctx, f)
+		return page, err
+	}, func(u *itsm.User) []string {
+		return []string{strconv.FormatInt(u.ID, 10), u.Name, u.Email, strconv.FormatInt(u.OrgID, 10), u.OrgName,
+			string(u.Role), string(u.Status), csvTime(u.CreatedAt), csvTimeOr(u.LastSignInAt)}
+	})
 	return nil
 }
 
