@@ -275,8 +275,15 @@ func (tx *Tx) updateCheck(old, c *itsm.Check) error {
 	}
 	if !c.Enabled && old.Enabled {
 		// A paused check has no status: it is not up, and it is not down.
-		if _, err := tx.exec(`UPDATE monitor_checks SET status = ? WHERE id = ?`, itsm.CheckUnknown, old.ID); err != nil {
+		// Its outage in progress ends now (nobody is watching any more);
+		// the incident it opened stays with the people working it.
+		if _, err := tx.exec(`UPDATE monitor_checks SET status = ?, consecutive_failures = 0, open_outage_id = NULL WHERE id = ?`, itsm.CheckUnknown, old.ID); err != nil {
 			return fmt.Errorf("pause check %d: %w", old.ID, err)
+		}
+		if old.OpenOutageID != nil {
+			if _, err := tx.exec(`UPDATE check_outages SET ended_at = ? WHERE id = ? AND ended_at IS NULL`, ts(tx.now), *old.OpenOutageID); err != nil {
+				return fmt.Errorf("end outage of paused check %d: %w", old.ID, err)
+			}
 		}
 	}
 	got, err := tx.findCheck(old.ID)

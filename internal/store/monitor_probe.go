@@ -343,6 +343,11 @@ func (tx *Tx) openOutages(checks map[int64]*itsm.Check) (map[int64]*openOutage, 
 // that ends the outage resolves it.
 func (tx *Tx) applyResult(c *itsm.Check, outages map[int64]*openOutage, r itsm.CheckResult, inMaintenance bool) error {
 	at := r.At
+	if c.LastCheckedAt != nil && at.Before(*c.LastCheckedAt) {
+		// A late result (a node that lost its share flushing after the
+		// next run) counts in the samples and roll-ups, not in the state.
+		return nil
+	}
 	c.LastCheckedAt, c.LastLatency = &at, r.Latency
 	if r.CertExpiresAt != nil {
 		c.CertExpiresAt = r.CertExpiresAt

@@ -354,9 +354,36 @@ func TestOutageIncident(t *testing.T) {
 		if stats.Outages != 2 || stats.Downtime != 180*time.Second {
 			t.Fatalf("outages %d downtime %v", stats.Outages, stats.Downtime)
 		}
+		// A late result does not move the state back.
+		if err := db.RecordCheckResults(ctx, []itsm.CheckResult{result(c.ID, at.Add(-time.Hour), false, 100)}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.FindCheckByID(ctx, c.ID); got.Status != itsm.CheckUp || !got.LastCheckedAt.Equal(at) {
+			t.Fatalf("a late result changed the state: %s %v", got.Status, got.LastCheckedAt)
+		}
 		svc, err := db.ServiceAvailability(storetest.As(f.ProviderAgent), itsm.ServiceAvailabilityFilter{From: monitorStart, To: at.Add(time.Minute), ProviderID: &f.Provider.ID})
 		if err != nil || len(svc) != 1 || svc[0].Samples != 13 || svc[0].TargetPercent != 99.5 {
 			t.Fatalf("service availability: %+v %v", svc, err)
+		}
+		// Pausing a failing check ends its outage; the incident stays.
+		for range 4 {
+			record(false)
+		}
+		paused, _ := db.FindCheckByID(ctx, c.ID)
+		if paused.OpenOutageID == nil {
+			t.Fatal("no outage after four failures")
+		}
+		outageID := *paused.OpenOutageID
+		paused.Enabled = false
+		if err := db.UpdateCheck(storetest.As(f.Manager), paused); err != nil {
+			t.Fatal(err)
+		}
+		if paused.Status != itsm.CheckUnknown || paused.OpenOutageID != nil {
+			t.Fatalf("paused check: %s %v", paused.Status, paused.OpenOutageID)
+		}
+		open := true
+		if list, _, _ := db.FindOutages(ctx, itsm.OutageFilter{CheckID: &c.ID, Open: &open}); len(list) != 0 || outageID == 0 {
+			t.Fatalf("outage still open after pausing: %+v", list)
 		}
 		series, err := db.CheckSeries(ctx, c.ID, monitorStart, monitorStart.Add(time.Hour), 10*time.Minute)
 		if err != nil || len(series) != 6 {
@@ -370,7 +397,7 @@ func TestOutageIncident(t *testing.T) {
 				maintenance++
 			}
 		}
-		if total != 13 || maintenance == 0 {
+		if total != 17 || maintenance == 0 {
 			t.Fatalf("series samples %d, maintenance buckets %d", total, maintenance)
 		}
 	})
