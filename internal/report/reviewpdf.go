@@ -57,7 +57,7 @@ func ReviewPackPDF(w io.Writer, p *itsm.ReviewPack, loc *time.Location) error {
 	d.table([]string{"Measure", "Figure"}, []float64{90, 90}, [][]string{
 		{"Response targets met", OptionalPercent(sc.ResponsePercent, "None counted")},
 		{"Resolution targets met", OptionalPercent(sc.ResolutionPercent, "None counted")},
-		{"Availability", availabilityFigure(p)},
+		{"Availability", AvailabilityFigure(p)},
 		{"Changes delivered on time", OptionalPercent(sc.OnTimePercent, "No changes delivered")},
 		{"Changes delivered within budget", OptionalPercent(sc.WithinBudgetPercent, "No changes delivered")},
 	})
@@ -102,9 +102,12 @@ func ReviewPackPDF(w io.Writer, p *itsm.ReviewPack, loc *time.Location) error {
 	default:
 		rows = rows[:0]
 		for _, a := range p.Availability {
-			pct := "No samples"
+			pct, p50, p95, p99, down := "No samples", "-", "-", "-", "None"
 			if a.Percent >= 0 {
-				pct = PercentText(a.Percent)
+				pct, p50, p95, p99 = AvailabilityText(a.Percent), millis(a.P50), millis(a.P95), millis(a.P99)
+			}
+			if a.Outages > 0 {
+				down = DurationText(a.Downtime)
 			}
 			target := "None set"
 			if a.TargetPercent > 0 {
@@ -113,8 +116,7 @@ func ReviewPackPDF(w io.Writer, p *itsm.ReviewPack, loc *time.Location) error {
 					target += map[bool]string{true: " (met)", false: " (missed)"}[*a.TargetMet]
 				}
 			}
-			rows = append(rows, []string{a.Service, strconv.Itoa(a.Checks), pct, target, millis(a.P50), millis(a.P95), millis(a.P99),
-				strconv.Itoa(a.Outages), DurationText(a.Downtime)})
+			rows = append(rows, []string{a.Service, strconv.Itoa(a.Checks), pct, target, p50, p95, p99, strconv.Itoa(a.Outages), down})
 		}
 		d.table([]string{"Service", "Checks", "Availability", "Target", "p50", "p95", "p99", "Outages", "Downtime"},
 			[]float64{36, 14, 22, 26, 16, 16, 16, 14, 20}, rows)
@@ -329,14 +331,18 @@ func locationText(l string) string {
 	return ", " + l
 }
 
-func availabilityFigure(p *itsm.ReviewPack) string {
+// AvailabilityFigure is the pooled availability on a pack's scorecard.
+func AvailabilityFigure(p *itsm.ReviewPack) string {
 	switch {
 	case !p.AvailabilityChecked:
 		return "Not available"
 	case len(p.Availability) == 0:
 		return "No checks"
 	}
-	return OptionalPercent(p.Scorecard.AvailabilityPercent, "No samples")
+	if p.Scorecard.AvailabilityPercent == nil {
+		return "No samples"
+	}
+	return AvailabilityText(*p.Scorecard.AvailabilityPercent)
 }
 
 // OptionalPercent formats a percentage, or says none when nil.

@@ -328,15 +328,7 @@ func (p *reviewPackPage) Money(pence int64) string { return pounds(pence) }
 func (p *reviewPackPage) DateOnly(t time.Time) string { return reviewDate(t) }
 
 // AvailabilityText is the pooled availability for the scorecard.
-func (p *reviewPackPage) AvailabilityText() string {
-	switch {
-	case !p.Pack.AvailabilityChecked:
-		return "Not available"
-	case len(p.Pack.Availability) == 0:
-		return "No checks"
-	}
-	return report.OptionalPercent(p.Pack.Scorecard.AvailabilityPercent, "No samples")
-}
+func (p *reviewPackPage) AvailabilityText() string { return report.AvailabilityFigure(p.Pack) }
 
 // reviewPack shows the pack page.
 func (s *Server) reviewPack(w http.ResponseWriter, r *http.Request) error {
@@ -477,6 +469,10 @@ func (p *reviewPackPage) CarriedTable() reviewActionTable {
 
 // Pct formats a percentage the GOV.UK way.
 func (p *reviewPackPage) Pct(v float64) string { return report.PercentText(v) }
+
+// Availability formats an availability percentage to two decimal places,
+// rounded down, so that 99.87% never reads as a met 99.9% target.
+func (p *reviewPackPage) Availability(v float64) string { return report.AvailabilityText(v) }
 
 // TargetText says an availability target and whether it was met: "99.5%
 // (met)", or "None set".
