@@ -211,6 +211,10 @@ type MaintenanceWindow struct {
 	ChangeID  *int64    `json:"change_id"`
 	ChangeRef string    `json:"change_ref"`
 	CreatedAt time.Time `json:"created_at"`
+	// ChangeOrgID and ChangeProviderID say whose change it is, so that
+	// people who may not see the change see only that one is planned.
+	ChangeOrgID      int64  `json:"-"`
+	ChangeProviderID *int64 `json:"-"`
 }
 
 // MaintenanceFilter narrows a list of maintenance windows.

@@ -58,18 +58,19 @@ func (tx *Tx) maintenanceBetween(service *string, from, to time.Time) ([]*itsm.M
 	if service != nil {
 		cw.add("LOWER(c.service) = LOWER(?)", *service)
 	}
-	rows, err = tx.query(`SELECT c.id, c.ref, c.title, c.service, c.window_start, c.window_end, c.created_at FROM change_requests c`+cw.String()+` ORDER BY c.window_start, c.id`, cw.args...)
+	rows, err = tx.query(`SELECT c.id, c.ref, c.title, c.service, c.window_start, c.window_end, c.created_at, c.organisation_id, c.provider_id FROM change_requests c`+cw.String()+` ORDER BY c.window_start, c.id`, cw.args...)
 	if err != nil {
 		return nil, fmt.Errorf("find change windows: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id, s, e, c int64
+		var provider sql.NullInt64
 		m := &itsm.MaintenanceWindow{Source: "change"}
-		if err := rows.Scan(&id, &m.ChangeRef, &m.Title, &m.Service, &s, &e, &c); err != nil {
+		if err := rows.Scan(&id, &m.ChangeRef, &m.Title, &m.Service, &s, &e, &c, &m.ChangeOrgID, &provider); err != nil {
 			return nil, fmt.Errorf("read change window: %w", err)
 		}
-		m.ChangeID, m.StartsAt, m.EndsAt, m.CreatedAt = &id, fromTS(s), fromTS(e), fromTS(c)
+		m.ChangeID, m.StartsAt, m.EndsAt, m.CreatedAt, m.ChangeProviderID = &id, fromTS(s), fromTS(e), fromTS(c), nullID(provider)
 		m.Title = m.ChangeRef + ": " + m.Title
 		out = append(out, m)
 	}
@@ -207,6 +208,7 @@ func (db *DB) FindMaintenance(ctx context.Context, f itsm.MaintenanceFilter) ([]
 		if all, err = tx.maintenanceBetween(f.Service, from, to); err != nil {
 			return err
 		}
+		redactChangeWindows(a, all)
 		if a.ReadsEverything() || a.IsProvider() {
 			return nil
 		}
@@ -271,5 +273,16 @@ func statusScope(a *itsm.Actor, w *where) {
 		w.add("(c.org_id IS NULL OR c.org_id = ?)", a.OrgID)
 	default:
 		w.add("c.org_id IS NULL AND c.public = ?", true)
+	}
+}
+
+// redactChangeWindows leaves, on change windows the actor may not see, only
+// that a change is planned on the service: another customer's change title
+// and reference are theirs.
+func redactChangeWindows(a *itsm.Actor, ms []*itsm.MaintenanceWindow) {
+	for _, m := range ms {
+		if m.Source == "change" && !seesAssigned(a, m.ChangeOrgID, m.ChangeProviderID) {
+			m.Title, m.ChangeRef, m.ChangeID, m.Notes = "Planned change to "+m.Service, "", nil, ""
+		}
 	}
 }

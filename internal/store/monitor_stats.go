@@ -602,6 +602,7 @@ func (db *DB) StatusPage(ctx context.Context) (*itsm.StatusPage, error) {
 		for _, s := range services {
 			visible[strings.ToLower(s.name)] = true
 		}
+		redactChangeWindows(a, allMaint)
 		for _, m := range allMaint {
 			if m.EndsAt.After(tx.now) && (m.Service == "" || visible[strings.ToLower(m.Service)]) {
 				page.Maintenance = append(page.Maintenance, m)

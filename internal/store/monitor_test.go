@@ -450,6 +450,30 @@ func TestStatusPageTenancy(t *testing.T) {
 				t.Errorf("status page:\n got %s\nwant %s", got, tc.want)
 			}
 		}
+		// Customer A's change on the shared service is planned
+		// maintenance for everyone, but only A (and staff) see what it is.
+		ws := monitorStart.Add(48 * time.Hour)
+		if _, err := db.SQL().Exec(fmt.Sprintf(`INSERT INTO change_requests (number, ref, kind, organisation_id, provider_id, title, description, service, state,
+			window_start, window_end, target_release, created_at, updated_at, version)
+			VALUES (1, 'RFC-0001', 'rfc', %d, NULL, 'Alpha approval limits', 'Work', 'Purchasing portal', 'scheduled', %d, %d, '', 0, 0, 1)`,
+			f.CustomerA.ID, ws.UnixMicro(), ws.Add(2*time.Hour).UnixMicro())); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			u     *itsm.User
+			title string
+			ref   string
+		}{{f.CustomerUserA, "RFC-0001: Alpha approval limits", "RFC-0001"}, {f.Manager, "RFC-0001: Alpha approval limits", "RFC-0001"},
+			{f.CustomerUserB, "Planned change to Purchasing portal", ""}} {
+			p, err := db.StatusPage(storetest.As(tc.u))
+			if err != nil || len(p.Maintenance) != 1 || p.Maintenance[0].Title != tc.title || p.Maintenance[0].ChangeRef != tc.ref {
+				t.Fatalf("%s sees maintenance %+v: %v", tc.u.Email, p.Maintenance, err)
+			}
+			list, _, err := db.FindMaintenance(storetest.As(tc.u), itsm.MaintenanceFilter{})
+			if err != nil || len(list) != 1 || list[0].Title != tc.title {
+				t.Fatalf("%s lists maintenance %+v: %v", tc.u.Email, list, err)
+			}
+		}
 		p, _ := db.StatusPage(storetest.As(f.CustomerUserA))
 		if len(p.Services[1].Days) != 90 || p.Services[1].Days[89].Samples != 4 || p.Services[1].Percent90Days != 100 {
 			t.Fatalf("days: %+v", p.Services[1].Days[89])
