@@ -619,11 +619,18 @@ func (db *DB) StatusPage(ctx context.Context) (*itsm.StatusPage, error) {
 			return fmt.Errorf("read outages in progress: %w", err)
 		}
 		for _, o := range inc {
-			if !a.CanReadChecks() {
-				o.Cause, o.CheckName, o.TicketID = "", "", nil
-				if !a.ReadsEverything() && !a.IsCustomer() {
-					o.TicketRef = ""
+			if o.TicketID != nil && !a.ReadsEverything() {
+				// The incident's reference only for those who can open it.
+				t, err := tx.findTicket(*o.TicketID)
+				if err != nil && itsm.ErrorCode(err) != itsm.ENOTFOUND {
+					return err
 				}
+				if err != nil || !canSeeTicket(a, t) {
+					o.TicketID, o.TicketRef = nil, ""
+				}
+			}
+			if !a.CanReadChecks() {
+				o.Cause, o.CheckName = "", ""
 			}
 			page.Incidents = append(page.Incidents, o)
 		}

@@ -411,7 +411,7 @@ func TestStatusPageTenancy(t *testing.T) {
 		clock := storetest.ClockOf(db)
 		clock.Set(monitorStart)
 		shared := mustCheck(t, db, "Portal", "Purchasing portal", func(c *itsm.Check) { c.Public = true })
-		mustCheck(t, db, "Internal", "Reporting", nil)
+		internal := mustCheck(t, db, "Internal", "Reporting", nil)
 		a := mustCheck(t, db, "A's finance link", "Finance interface A", func(c *itsm.Check) { c.OrgID = &f.CustomerA.ID })
 		b := mustCheck(t, db, "B's finance link", "Finance interface B", func(c *itsm.Check) { c.OrgID = &f.CustomerB.ID })
 		var rs []itsm.CheckResult
@@ -450,6 +450,34 @@ func TestStatusPageTenancy(t *testing.T) {
 				t.Errorf("status page:\n got %s\nwant %s", got, tc.want)
 			}
 		}
+		// B's own incident: B may open it, so sees its reference.
+		pb, _ := db.StatusPage(storetest.As(f.CustomerUserB))
+		if len(pb.Incidents) != 1 || pb.Incidents[0].TicketRef == "" || pb.Incidents[0].TicketID == nil {
+			t.Fatalf("B's incident without its reference: %+v", pb.Incidents)
+		}
+		// The shared service's outage opens an incident of the programme's:
+		// customers and a provider it was not escalated to see the outage,
+		// not the incident; staff see both.
+		var fails []itsm.CheckResult
+		for i := range 3 {
+			fails = append(fails, result(internal.ID, monitorStart.Add(2*time.Minute+time.Duration(i)*time.Second), false, 80))
+		}
+		if err := db.RecordCheckResults(storetest.System(), fails); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []*itsm.User{f.ProviderAgent, f.CustomerUserA, f.Manager} {
+			p, _ := db.StatusPage(storetest.As(u))
+			var shared *itsm.Outage
+			for _, o := range p.Incidents {
+				if o.Service == "Reporting" {
+					shared = o
+				}
+			}
+			if shared == nil || (shared.TicketRef != "") != (u == f.Manager) {
+				t.Fatalf("%s sees the shared outage as %+v", u.Email, shared)
+			}
+		}
+
 		// Customer A's change on the shared service is planned
 		// maintenance for everyone, but only A (and staff) see what it is.
 		ws := monitorStart.Add(48 * time.Hour)
