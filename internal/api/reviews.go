@@ -197,7 +197,16 @@ func (a *API) reviewPack(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	emptyLists(p)
-	writeJSON(w, http.StatusOK, p)
+	// Availability with its response times and downtime as numbers, as the
+	// monitoring answers give them.
+	avail := make([]serviceAvailabilityShape, len(p.Availability))
+	for i := range p.Availability {
+		avail[i] = serviceAvailabilityShape{Service: p.Availability[i].Service, Checks: p.Availability[i].Checks, statsShape: statsOf(&p.Availability[i].AvailabilityStats)}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		*itsm.ReviewPack
+		Availability []serviceAvailabilityShape `json:"availability"`
+	}{p, avail})
 	return nil
 }
 

@@ -257,6 +257,29 @@ func TestReviewAPIInputAndPack(t *testing.T) {
 		if len(pack.SLA) != 1 || pack.SLA[0].Level != itsm.SLAOverallRow || pack.SLA[0].Tickets != 0 || pack.Scorecard.ResponsePercent != nil {
 			t.Fatalf("empty period's SLA: %+v", pack.SLA)
 		}
+		// Availability of the provider's checks, with response times and
+		// downtime as numbers.
+		chk := &itsm.Check{Name: "Portal", Service: "Purchasing portal", Kind: itsm.CheckHTTP, URL: "https://portal.example.org/", Interval: time.Minute,
+			Enabled: true, ProviderID: &fx.Provider.ID}
+		if err := db.CreateCheck(storetest.System(), chk); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+		if err := db.RecordCheckResults(storetest.System(), []itsm.CheckResult{
+			{CheckID: chk.ID, At: at, Up: true, Latency: 180 * time.Millisecond, Attempts: 1},
+			{CheckID: chk.ID, At: at.Add(time.Minute), Up: false, Latency: 20 * time.Millisecond, Error: "connection refused", Attempts: 1},
+			{CheckID: chk.ID, At: at.Add(2 * time.Minute), Up: true, Latency: 180 * time.Millisecond, Attempts: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		var raw struct {
+			Availability []map[string]any `json:"availability"`
+		}
+		e.get(t, fx.ProviderAgent, idPath("/api/v1/reviews", created.ID, "/pack")).MustStatus(t, http.StatusOK).MustDecode(t, &raw)
+		if len(raw.Availability) != 1 || raw.Availability[0]["samples"] != 3.0 || raw.Availability[0]["p99_ms"].(float64) < 150 ||
+			raw.Availability[0]["downtime_seconds"] != 60.0 {
+			t.Fatalf("pack availability: %+v", raw.Availability)
+		}
+
 		// The owner closes it; it is no longer carried.
 		var act itsm.ReviewAction
 		e.send(t, fx.ProviderAgent, http.MethodPatch, idPath("/api/v1/review-actions", f.provAction.ID), map[string]any{"version": f.provAction.Version, "status": "done", "note": "Sent."}).
