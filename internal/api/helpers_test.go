@@ -225,6 +225,16 @@ func (e *env) MustUnchanged(tb testing.TB, before counts) {
 	}
 }
 
+// MustUserByEmail finds a user by address as the system.
+func (e *env) MustUserByEmail(tb testing.TB, email string) *itsm.User {
+	tb.Helper()
+	list, total, err := e.db.FindUsers(storetest.System(), itsm.UserFilter{Email: &email})
+	if err != nil || total != 1 {
+		tb.Fatalf("find user %s: %d found, %v", email, total, err)
+	}
+	return list[0]
+}
+
 // MustUser reads a user as the system.
 func (e *env) MustUser(tb testing.TB, id int64) *itsm.User {
 	tb.Helper()

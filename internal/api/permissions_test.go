@@ -40,6 +40,7 @@ type permCase struct {
 const (
 	s200 = http.StatusOK
 	s201 = http.StatusCreated
+	s202 = http.StatusAccepted
 	s204 = http.StatusNoContent
 	s400 = http.StatusBadRequest
 	s401 = http.StatusUnauthorized
@@ -88,6 +89,7 @@ func permissionCases(fx *storetest.Fixture) []permCase {
 		return func(*testing.T, *env, caller) request { return request{method: http.MethodGet, path: p} }
 	}
 	orgs, users, regs := "/api/v1/organisations", "/api/v1/users", "/api/v1/registrations"
+	var regEmail string // the address of the latest registration
 	n := 0
 	unique := func(c caller) string { n++; return fmt.Sprintf("%s-%d", c.name, n) }
 	pending := func(t *testing.T, e *env, org *itsm.Organisation, c caller) *itsm.User {
@@ -246,16 +248,18 @@ func permissionCases(fx *storetest.Fixture) []permCase {
 					t.Errorf("%s sees %d of B's registrations", c.name, p.Total)
 				}
 			}},
-		{"register", want{s201, s403, s403, s403, s403, s403, s403, s403},
+		{"register", want{s202, s403, s403, s403, s403, s403, s403, s403},
 			func(t *testing.T, e *env, c caller) request {
+				regEmail = "self-" + unique(c) + "@alpha.test"
 				return request{method: http.MethodPost, path: regs, body: map[string]any{"organisation_id": fx.CustomerA.ID, "name": "Self Registrant",
-					"email": "self-" + unique(c) + "@alpha.test", "password": storetest.Password}}
+					"email": regEmail, "password": storetest.Password}}
 			},
 			func(t *testing.T, e *env, c caller, rep *reply) {
-				var u itsm.User
-				rep.MustDecode(t, &u)
-				if u.Status != itsm.UserPending || u.Role != itsm.RoleCustomerUser {
-					t.Errorf("registration is %s %s", u.Status, u.Role)
+				var got registrationReceived
+				rep.MustDecode(t, &got)
+				u := e.MustUserByEmail(t, regEmail)
+				if got.Status != "received" || u.Status != itsm.UserPending || u.Role != itsm.RoleCustomerUser {
+					t.Errorf("registration answered %+v, stored %s %s", got, u.Status, u.Role)
 				}
 			}},
 		{"approve a registration to A", want{s401, s200, s200, s403, s403, s404, s200, s403},

@@ -43,12 +43,22 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) error {
 	if err := a.decode(w, r, &in); err != nil {
 		return err
 	}
-	u, err := a.svc.Users.Register(r.Context(), itsm.Registration{OrgID: in.OrgID, Name: in.Name, Email: in.Email, Password: in.Password})
-	if err != nil {
+	if _, err := a.svc.Users.Register(r.Context(), itsm.Registration{OrgID: in.OrgID, Name: in.Name, Email: in.Email, Password: in.Password}); err != nil {
 		return err
 	}
-	writeRecord(w, http.StatusCreated, u.Version, u)
+	// The same answer whether or not the address already has an account
+	// (its owner is e-mailed instead), so that registering cannot be used
+	// to learn who has one.
+	writeJSON(w, http.StatusAccepted, registrationReceived{OrgID: in.OrgID, Status: "received",
+		Message: "Thank you. Your organisation's administrator will check your request; we will e-mail you when it has been decided."})
 	return nil
+}
+
+// registrationReceived answers a registration.
+type registrationReceived struct {
+	OrgID   int64  `json:"organisation_id"`
+	Status  string `json:"status"`
+	Message string `json:"message"`
 }
 
 // approveRegistration serves POST /api/v1/registrations/{id}/approve.

@@ -18,7 +18,7 @@ func TestRegistrationThrottled(t *testing.T) {
 		db.Throttle.RegistrationsPerHour = 2
 		for i := 0; i < 2; i++ {
 			e.MustDo(t, request{method: http.MethodPost, path: "/api/v1/registrations", body: map[string]any{
-				"organisation_id": e.fx.CustomerA.ID, "name": "Person " + strconv.Itoa(i), "email": "p" + strconv.Itoa(i) + "@alpha.test", "password": storetest.Password}}).MustStatus(t, http.StatusCreated)
+				"organisation_id": e.fx.CustomerA.ID, "name": "Person " + strconv.Itoa(i), "email": "p" + strconv.Itoa(i) + "@alpha.test", "password": storetest.Password}}).MustStatus(t, http.StatusAccepted)
 		}
 		e.MustDo(t, request{method: http.MethodPost, path: "/api/v1/registrations", body: map[string]any{
 			"organisation_id": e.fx.CustomerA.ID, "name": "Late", "email": "late@alpha.test", "password": storetest.Password}}).MustError(t, http.StatusTooManyRequests, itsm.ETOOMANY)

@@ -19,6 +19,9 @@ const (
 	AuditReject        = "reject"
 	AuditRevoke        = "revoke"
 	AuditPassword      = "password_change"
+	// AuditRegistrationDuplicate records a registration for an address that
+	// already has an account: nothing is created, the address is e-mailed.
+	AuditRegistrationDuplicate = "registration_duplicate"
 )
 
 // AuditEntry is one tamper-evident line of the audit log. Hash covers the

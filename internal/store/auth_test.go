@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,6 +129,22 @@ func TestRegistrationApproval(t *testing.T) {
 		}
 		if _, _, _, err := db.SignIn(anon, "new@alpha.test", storetest.Password); itsm.ErrorCode(err) != itsm.EUNAUTHORIZED {
 			t.Fatalf("pending user signed in: %v", err)
+		}
+		// An address that has an account (any organisation, any case) is
+		// answered like a new one: nothing is created, and the address's
+		// owner is e-mailed instead of the organisation's admins.
+		jobs := len(storetest.OutboxOf(db).Jobs())
+		dup, err := db.Register(anon, itsm.Registration{OrgID: f.CustomerB.ID, Name: "Someone", Email: "NEW@alpha.test", Password: storetest.Password})
+		if err != nil || dup != nil {
+			t.Fatalf("duplicate registration: %+v %v", dup, err)
+		}
+		all := storetest.OutboxOf(db).Jobs()
+		if len(all) != jobs+1 || strings.Join(all[len(all)-1].(itsm.EmailJob).To, ",") != "new@alpha.test" {
+			t.Fatalf("duplicate registration e-mailed %+v", all[jobs:])
+		}
+		email := "new@alpha.test"
+		if _, total, _ := db.FindUsers(storetest.System(), itsm.UserFilter{Email: &email}); total != 1 {
+			t.Fatalf("%d accounts for one address", total)
 		}
 		// Registering to a provider or the programme is refused.
 		if _, err := db.Register(anon, itsm.Registration{OrgID: f.Provider.ID, Name: "P", Email: "p@x.test", Password: storetest.Password}); itsm.ErrorCode(err) != itsm.EINVALID {

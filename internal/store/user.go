@@ -284,7 +284,10 @@ func (db *DB) SetPassword(ctx context.Context, id int64, password string) error 
 }
 
 // Register records a pending self-registration to a customer organisation
-// and tells that organisation's customer admins.
+// and tells that organisation's customer admins. For an address that
+// already has an account it records nothing, e-mails the address instead,
+// and returns a nil user and no error: the caller answers as for a new
+// registration, so registering cannot be used to learn who has an account.
 func (db *DB) Register(ctx context.Context, r itsm.Registration) (*itsm.User, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
@@ -299,7 +302,7 @@ func (db *DB) Register(ctx context.Context, r itsm.Registration) (*itsm.User, er
 		// Registration is open to anyone, so one address may make only a
 		// few an hour.
 		var recent int
-		if err := tx.queryRow(`SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND ip = ? AND at >= ? AND object_type = 'user' AND actor_id IS NULL`,
+		if err := tx.queryRow(`SELECT COUNT(*) FROM audit_log WHERE action IN ('create', 'registration_duplicate') AND ip = ? AND at >= ? AND object_type = 'user' AND actor_id IS NULL`,
 			ip, ts(tx.now.Add(-time.Hour))).Scan(&recent); err != nil {
 			return fmt.Errorf("count recent registrations: %w", err)
 		}
@@ -311,6 +314,22 @@ func (db *DB) Register(ctx context.Context, r itsm.Registration) (*itsm.User, er
 			return &itsm.Error{Code: itsm.EINVALID, Message: "Choose your organisation from the list.", Fields: map[string]string{"organisation_id": "Choose your organisation from the list."}}
 		}
 		u.OrgName, u.OrgKind = org.Name, org.Kind
+		// An address that already has an account gets the same answer as
+		// a new one, so the form cannot tell anyone who has an account;
+		// the owner of the address is told by e-mail instead.
+		var existing int
+		if err := tx.queryRow(`SELECT COUNT(*) FROM users WHERE LOWER(email) = LOWER(?)`, u.Email).Scan(&existing); err != nil {
+			return fmt.Errorf("look for an existing account: %w", err)
+		}
+		if existing > 0 {
+			u = nil
+			if err := tx.auditRef(itsm.AuditRegistrationDuplicate, "user", "", &org.ID, fields("organisation", org.Name)); err != nil {
+				return err
+			}
+			return tx.enqueue(itsm.EmailJob{To: []string{r.Email}, Subject: "Someone asked to register this address with Steward",
+				Text: "Someone asked to register this e-mail address for " + org.Name + " in the Steward customer area, but the address already has an account.\n\n" +
+					"If it was you, sign in with that account; if you have forgotten its password, ask your organisation's administrator to set a new one. If it was not you, you need do nothing.\n"})
+		}
 		if err := tx.createUser(u, hash); err != nil {
 			return err
 		}

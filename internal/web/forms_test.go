@@ -112,6 +112,18 @@ func TestBadInputRerendersForm(t *testing.T) {
 	if strings.Contains(res.Body, `value="short"`) {
 		t.Error("a password was sent back to the browser")
 	}
+
+	// Registration for an address that has an account looks exactly like
+	// a new one: the form cannot tell anyone who has an account.
+	for _, email := range []string{"brand-new@alpha.test", e.f.CustomerUserB.Email} {
+		anon := e.anon()
+		anon.Get("/register")
+		res = anon.Post("/register", url.Values{"organisation_id": {id(e.f.CustomerA.ID)}, "name": {"Rhona Reg"},
+			"email": {email}, "password": {storetest.Password}, "password_confirm": {storetest.Password}})
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/register/complete?organisation="+id(e.f.CustomerA.ID) {
+			t.Errorf("registering %s: %d to %q", email, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
 }
 
 // TestStaleEditShowsConflict opens an edit form, lets someone else save

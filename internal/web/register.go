@@ -64,9 +64,10 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	var v itsm.Validation
 	passwordsMatch(&v, password, confirm)
 	err := mergeErrors(reg.Validate(), v.Err())
-	var u *itsm.User
 	if err == nil {
-		u, err = s.svc.Users.Register(r.Context(), reg)
+		// A nil user (the address already has an account) gets the same
+		// answer: the owner of the address is told by e-mail.
+		_, err = s.svc.Users.Register(r.Context(), reg)
 	}
 	if formFailed(err) {
 		opts, oerr := s.registrableOptions(r)
@@ -80,7 +81,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/register/complete?organisation="+strconv.FormatInt(u.OrgID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, "/register/complete?organisation="+strconv.FormatInt(reg.OrgID, 10), http.StatusSeeOther)
 	return nil
 }
 
