@@ -63,7 +63,12 @@ func (m *monitorConfig) startChecks(ctx context.Context, db *store.DB, reg prome
 		return func() {}
 	}
 	s := probe.NewScheduler(db, probe.Options{
-		Concurrency:  int(m.Concurrency),
+		Concurrency: int(m.Concurrency),
+		// Claims and result batches every two seconds: half the write
+		// transactions of one a second, for results that appear a second
+		// later at most.
+		Tick:         2 * time.Second,
+		FlushEvery:   2 * time.Second,
 		RawRetention: time.Duration(m.RawDays) * 24 * time.Hour,
 		Metrics:      probe.NewMetrics(reg),
 		Logger:       log.With("component", "checks"),

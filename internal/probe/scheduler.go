@@ -44,6 +44,9 @@ const (
 	// written, before the store is taken to be down rather than the results
 	// at fault.
 	isolateProbes = 5
+	// dispatchSlack is how early a run may start to share a wake-up with
+	// the one before it.
+	dispatchSlack = 10 * time.Millisecond
 	// finalFlushTimeout bounds the last flush after the scheduler stops.
 	finalFlushTimeout = 10 * time.Second
 )
@@ -279,7 +282,9 @@ func (s *Scheduler) dispatchLoop(ctx context.Context, claimed <-chan claim, runs
 		var due <-chan time.Time
 		var slot chan<- struct{}
 		if len(q) > 0 {
-			if d := q[0].start.Sub(s.now()); d > 0 {
+			// Runs due within dispatchSlack start together: one wake-up
+			// instead of several a few milliseconds apart.
+			if d := q[0].start.Sub(s.now()); d > dispatchSlack {
 				timer.Reset(d)
 				due = timer.C
 			} else {
