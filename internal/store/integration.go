@@ -156,15 +156,7 @@ func (db *DB) FindIntegrations(ctx context.Context, f itsm.IntegrationFilter) ([
 	}
 	w := integrationWhere(a, f)
 	offset, limit := page(f.Offset, f.Limit)
-	var out []*itsm.Integration
-	total := 0
-	err := db.view(ctx, func(tx *Tx) error {
-		var err error
-		if out, err = queryAll(tx, scanIntegration, `SELECT `+integrationColumns+integrationFrom+w.String()+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(w.args, limit, offset)...); err != nil {
-			return err
-		}
-		return tx.queryRow(`SELECT COUNT(*)`+integrationFrom+w.String(), w.args...).Scan(&total)
-	})
+	out, total, err := listPage(ctx, db, scanIntegration, integrationColumns, integrationFrom, w, order, offset, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find integrations: %w", err)
 	}

@@ -146,23 +146,11 @@ func (db *DB) FindChecks(ctx context.Context, f itsm.CheckFilter) ([]*itsm.Check
 	if f.Desc {
 		order = strings.ReplaceAll(order, ",", " DESC,") + " DESC"
 	}
-	var out []*itsm.Check
-	var total int
-	err := db.view(ctx, func(tx *Tx) error {
-		if err := tx.queryRow(`SELECT COUNT(*) FROM monitor_checks c`+w.String(), w.args...).Scan(&total); err != nil {
-			return fmt.Errorf("count checks: %w", err)
-		}
-		q := `SELECT ` + checkColumns + checkFrom + w.String() + ` ORDER BY ` + order + `, c.id`
-		args := w.args
-		if f.Limit != -1 {
-			off, lim := page(f.Offset, f.Limit)
-			q += ` LIMIT ? OFFSET ?`
-			args = append(append([]any{}, args...), lim, off)
-		}
-		var err error
-		out, err = queryAll(tx, scanCheck, q, args...)
-		return err
-	})
+	off, lim := page(f.Offset, f.Limit)
+	if f.Limit == -1 {
+		off, lim = 0, -1
+	}
+	out, total, err := listPage(ctx, db, scanCheck, checkColumns, checkFrom, w, order+", c.id", off, lim)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find checks: %w", err)
 	}

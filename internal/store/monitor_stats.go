@@ -441,6 +441,8 @@ func (db *DB) ServiceAvailability(ctx context.Context, f itsm.ServiceAvailabilit
 	return out, err
 }
 
+const outageColumns = `o.id, o.check_id, c.name, c.service, c.component, o.started_at, o.ended_at, o.cause, o.failures, o.in_maintenance, o.ticket_id, COALESCE(t.ref, '')`
+
 // FindOutages lists outages of the checks the caller may read, newest first.
 func (db *DB) FindOutages(ctx context.Context, f itsm.OutageFilter) ([]*itsm.Outage, int, error) {
 	a := itsm.ActorFromContext(ctx)
@@ -472,18 +474,8 @@ func (db *DB) FindOutages(ctx context.Context, f itsm.OutageFilter) ([]*itsm.Out
 		w.add("o.started_at < ?", ts(*f.To))
 	}
 	from := ` FROM check_outages o JOIN monitor_checks c ON c.id = o.check_id LEFT JOIN tickets t ON t.id = o.ticket_id`
-	var out []*itsm.Outage
-	var total int
-	err := db.view(ctx, func(tx *Tx) error {
-		if err := tx.queryRow(`SELECT COUNT(*)`+from+w.String(), w.args...).Scan(&total); err != nil {
-			return fmt.Errorf("count outages: %w", err)
-		}
-		off, lim := page(f.Offset, f.Limit)
-		var err error
-		out, err = queryAll(tx, scanOutage, `SELECT o.id, o.check_id, c.name, c.service, c.component, o.started_at, o.ended_at, o.cause, o.failures, o.in_maintenance, o.ticket_id, COALESCE(t.ref, '')`+
-			from+w.String()+` ORDER BY o.started_at DESC, o.id DESC LIMIT ? OFFSET ?`, append(w.args, lim, off)...)
-		return err
-	})
+	off, lim := page(f.Offset, f.Limit)
+	out, total, err := listPage(ctx, db, scanOutage, outageColumns, from, w, "o.started_at DESC, o.id DESC", off, lim)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find outages: %w", err)
 	}
@@ -613,7 +605,7 @@ func (db *DB) StatusPage(ctx context.Context) (*itsm.StatusPage, error) {
 		w2 := &where{}
 		statusScope(a, w2)
 		w2.add("o.ended_at IS NULL")
-		inc, err := queryAll(tx, scanOutage, `SELECT o.id, o.check_id, c.name, c.service, c.component, o.started_at, o.ended_at, o.cause, o.failures, o.in_maintenance, o.ticket_id, COALESCE(t.ref, '')
+		inc, err := queryAll(tx, scanOutage, `SELECT `+outageColumns+`
 			FROM check_outages o JOIN monitor_checks c ON c.id = o.check_id LEFT JOIN tickets t ON t.id = o.ticket_id`+w2.String()+` ORDER BY o.started_at`, w2.args...)
 		if err != nil {
 			return fmt.Errorf("read outages in progress: %w", err)

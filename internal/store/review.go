@@ -141,15 +141,7 @@ func (db *DB) FindReviews(ctx context.Context, f itsm.ReviewFilter) ([]*itsm.Rev
 		w.add("r.status = ?", *f.Status)
 	}
 	offset, limit := page(f.Offset, f.Limit)
-	var out []*itsm.Review
-	total := 0
-	err := db.view(ctx, func(tx *Tx) error {
-		var err error
-		if out, err = queryAll(tx, scanReview, `SELECT `+reviewColumns+reviewFrom+w.String()+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(w.args, limit, offset)...); err != nil {
-			return err
-		}
-		return tx.queryRow(`SELECT COUNT(*)`+reviewFrom+w.String(), w.args...).Scan(&total)
-	})
+	out, total, err := listPage(ctx, db, scanReview, reviewColumns, reviewFrom, &w, order, offset, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("find reviews: %w", err)
 	}

@@ -411,3 +411,24 @@ func queryAll[T any](tx *Tx, scan func(scanner) (T, error), query string, args .
 	}
 	return out, rows.Err()
 }
+
+// listPage reads one page of a list — columns from `from`, filtered by w,
+// in order, limit rows from offset (every row when limit is negative) —
+// and the number of rows the filter matches, in one read transaction.
+func listPage[T any](ctx context.Context, db *DB, scan func(scanner) (T, error), columns, from string, w *where, order string, offset, limit int) ([]T, int, error) {
+	var out []T
+	total := 0
+	err := db.view(ctx, func(tx *Tx) error {
+		q, args := `SELECT `+columns+from+w.String()+` ORDER BY `+order, w.args
+		if limit >= 0 {
+			q += ` LIMIT ? OFFSET ?`
+			args = append(append(make([]any, 0, len(args)+2), args...), limit, offset)
+		}
+		var err error
+		if out, err = queryAll(tx, scan, q, args...); err != nil {
+			return err
+		}
+		return tx.queryRow(`SELECT COUNT(*)`+from+w.String(), w.args...).Scan(&total)
+	})
+	return out, total, err
+}
