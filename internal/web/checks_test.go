@@ -281,5 +281,24 @@ func TestMaintenancePages(t *testing.T) {
 		if _, n, _ := db.FindMaintenance(storetest.System(), itsm.MaintenanceFilter{}); n != 2 {
 			t.Fatal("a begun window was cancelled")
 		}
+		// The export holds what the list shows; once over, a window moves
+		// to the past year's list.
+		csv := c.Get("/maintenance.csv")
+		mustStatus(t, csv, http.StatusOK, "export")
+		if !strings.HasPrefix(csv.Body, "source,title,service,starts_at,ends_at,change_ref,notes\n") || !strings.Contains(csv.Body, "planned,Patching,Purchasing portal,2026-06-02T17:00:00Z") ||
+			!strings.Contains(csv.Body, ch.Ref) {
+			t.Fatalf("export: %s", csv.Body)
+		}
+		clock.Set(time.Date(2026, 6, 2, 21, 0, 0, 0, time.UTC))
+		c = e.as(e.f.Manager) // the earlier session has been idle too long
+		if page = c.Get("/maintenance"); page.StatusCode != http.StatusOK || strings.Contains(page.Body, "Cancel<span") || strings.Contains(page.Body, ">Patching<") {
+			t.Fatalf("an ended window is still upcoming: %s", excerpt(page.Body))
+		}
+		page = c.Get("/maintenance?when=past")
+		mustStatus(t, page, http.StatusOK, "past year")
+		if !strings.Contains(page.Body, "Maintenance windows of the past year") || !strings.Contains(page.Body, "Patching") {
+			t.Fatalf("past: %s", excerpt(page.Body))
+		}
+		mustStatus(t, c.Get("/maintenance?when=later"), http.StatusBadRequest, "unknown period")
 	})
 }

@@ -42,14 +42,35 @@ func (v maintenanceRow) Starts() string { return londonDateTime(v.StartsAt) }
 // Ends is the window's end in UK time.
 func (v maintenanceRow) Ends() string { return londonDateTime(v.EndsAt) }
 
-// maintenanceListPage lists current and upcoming windows.
+// maintenanceListPage lists current and upcoming windows, or past ones.
 type maintenanceListPage struct {
 	basePage
 	Windows             []maintenanceRow
 	Pager               pager
-	Service             string
+	Service, When       string
+	Whens               []option
 	CanManage, Filtered bool
 	Now                 time.Time
+	CSVHref             string
+}
+
+// maintenanceWhens are the periods the list can show.
+var maintenanceWhens = []option{{"", "Current and upcoming"}, {"past", "Past year"}}
+
+// maintenanceFilter reads the list's filters: a service, and current and
+// upcoming windows (the default) or those of the past year.
+func (s *Server) maintenanceFilter(q *listQuery) (itsm.MaintenanceFilter, string) {
+	var f itsm.MaintenanceFilter
+	if svc := q.text("service"); svc != "" {
+		f.Service = &svc
+	}
+	when := q.oneOf("when", maintenanceWhens, "which windows to show")
+	if when == "past" {
+		now := s.now()
+		from := now.AddDate(-1, 0, 0)
+		f.From, f.To = &from, &now
+	}
+	return f, when
 }
 
 // Begun reports whether a window has started, so it can no longer be
@@ -63,10 +84,7 @@ func (s *Server) maintenanceList(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	q := newListQuery(r.URL.Query())
-	var f itsm.MaintenanceFilter
-	if svc := q.text("service"); svc != "" {
-		f.Service = &svc
-	}
+	f, when := s.maintenanceFilter(q)
 	pg := q.page()
 	if err := q.err(); err != nil {
 		return err
@@ -76,8 +94,8 @@ func (s *Server) maintenanceList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := &maintenanceListPage{basePage: s.newPage(w, r, "Maintenance windows"), Service: q.keep.Get("service"),
-		CanManage: itsm.ActorFromContext(ctx).CanManageChecks(), Filtered: q.filtered(), Now: s.now()}
+	p := &maintenanceListPage{basePage: s.newPage(w, r, "Maintenance windows"), Service: q.keep.Get("service"), When: when, Whens: maintenanceWhens,
+		CanManage: itsm.ActorFromContext(ctx).CanManageChecks(), Filtered: q.filtered(), Now: s.now(), CSVHref: q.href("/maintenance.csv")}
 	for _, m := range windows {
 		p.Windows = append(p.Windows, maintenanceRow{m})
 	}
@@ -86,6 +104,34 @@ func (s *Server) maintenanceList(w http.ResponseWriter, r *http.Request) error {
 	p.Pager = newPager(q, "/maintenance", pg, total, len(windows), "maintenance windows")
 	p.setPaged("Maintenance windows", p.Pager)
 	return s.render(w, http.StatusOK, "maintenance_list", p)
+}
+
+// maintenanceCSV exports the windows the list shows, every page.
+func (s *Server) maintenanceCSV(w http.ResponseWriter, r *http.Request) error {
+	if err := mayReadChecks(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	q := newListQuery(r.URL.Query())
+	f, _ := s.maintenanceFilter(q)
+	if err := q.err(); err != nil {
+		return err
+	}
+	f.Limit = 500
+	windows, _, err := s.svc.Monitor.FindMaintenance(ctx, f)
+	if err != nil {
+		return err
+	}
+	out := newCSV(w, "maintenance.csv")
+	_ = out.Write("source", "title", "service", "starts_at", "ends_at", "change_ref", "notes")
+	writePages(s, ctx, out, "maintenance windows", windows, f.Limit, func(n int) ([]*itsm.MaintenanceWindow, error) {
+		f.Offset += n
+		page, _, err := s.svc.Monitor.FindMaintenance(ctx, f)
+		return page, err
+	}, func(m *itsm.MaintenanceWindow) []string {
+		return []string{m.Source, m.Title, m.Service, csvTime(m.StartsAt), csvTime(m.EndsAt), m.ChangeRef, m.Notes}
+	})
+	return nil
 }
 
 // maintenanceFormPage plans a window. Dates and times are UK time.

@@ -60,7 +60,7 @@ var checkPagesRoutes = []string{
 	"GET /checks", "GET /checks.csv", "GET /checks/new", "POST /checks/new", "GET /checks/import", "POST /checks/import",
 	"GET /checks/{id}/edit", "POST /checks/{id}/edit", "GET /checks/{id}/delete", "POST /checks/{id}/delete",
 	"POST /checks/{id}/pause", "POST /checks/{id}/resume",
-	"GET /maintenance", "GET /maintenance/new", "POST /maintenance/new", "POST /maintenance/{id}/delete",
+	"GET /maintenance", "GET /maintenance.csv", "GET /maintenance/new", "POST /maintenance/new", "POST /maintenance/{id}/delete",
 }
 
 // TestCheckPagesPermissions is the matrix of the monitoring pages.
@@ -87,6 +87,7 @@ func TestCheckPagesPermissions(t *testing.T) {
 			{other + "/delete", want{ok, ok, no, no, none, none, none, see}},
 			{"/checks/999999/edit", want{none, none, none, none, none, none, none, see}},
 			{"/maintenance", want{ok, ok, ok, ok, ok, none, none, see}},
+			{"/maintenance.csv", want{ok, ok, ok, ok, ok, none, none, see}},
 			{"/maintenance/new", want{ok, ok, no, no, no, none, none, see}},
 		}
 		clients := e.clients()

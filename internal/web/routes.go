@@ -362,6 +362,7 @@ func (s *Server) routes() []route {
 		{"POST /checks/{id}/pause", signedIn, s.checkPause},
 		{"POST /checks/{id}/resume", signedIn, s.checkResume},
 		{"GET /maintenance", signedIn, s.maintenanceList},
+		{"GET /maintenance.csv", signedIn, s.maintenanceCSV},
 		{"GET /maintenance/new", signedIn, s.maintenanceNewForm},
 		{"POST /maintenance/new", signedIn, s.maintenanceCreate},
 		{"POST /maintenance/{id}/delete", signedIn, s.maintenanceDelete},
