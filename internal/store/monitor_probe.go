@@ -353,10 +353,19 @@ func (tx *Tx) applyResult(c *itsm.Check, outages map[int64]*openOutage, r itsm.C
 		c.CertExpiresAt = r.CertExpiresAt
 	}
 	if r.Up {
+		wasWarning := c.Status == itsm.CheckWarning
 		c.ConsecutiveFailures, c.LastError = 0, r.Warning
 		c.Status = itsm.CheckUp
 		if r.Warning != "" {
 			c.Status = itsm.CheckWarning
+			// A warning (a certificate expiring soon) is e-mailed once,
+			// when the check first passes with it.
+			if !wasWarning {
+				if err := tx.notifyOutage(c, "the check "+c.Name, fmt.Sprintf("[Warning] %s: %s", c.Name, r.Warning),
+					fmt.Sprintf("The check %s (%s) passed with a warning: %s.\n\nRenew it before it fails.", c.Name, c.Service, r.Warning)); err != nil {
+					return err
+				}
+			}
 		}
 		if o := outages[c.ID]; o != nil {
 			delete(outages, c.ID)

@@ -508,3 +508,48 @@ func TestStatusPageTenancy(t *testing.T) {
 		}
 	})
 }
+
+// TestCertificateWarningMailedOnce: a check that passes with a warning (a
+// certificate expiring soon) e-mails the programme and the provider once,
+// when the warning first appears, not at every run.
+func TestCertificateWarningMailedOnce(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := storetest.MustSeed(t, db)
+		storetest.ClockOf(db).Set(monitorStart)
+		c := mustCheck(t, db, "Portal certificate", "Purchasing portal", func(c *itsm.Check) {
+			c.Kind, c.URL, c.Address, c.ProviderID = itsm.CheckTLS, "", "portal.example.org:443", &f.Provider.ID
+		})
+		warnings := func() (n int, to string) {
+			for _, j := range storetest.OutboxOf(db).Jobs() {
+				if m, ok := j.(itsm.EmailJob); ok && strings.HasPrefix(m.Subject, "[Warning] Portal certificate") {
+					n, to = n+1, strings.Join(m.To, ",")
+				}
+			}
+			return n, to
+		}
+		expires := monitorStart.AddDate(0, 0, 5)
+		run := func(i int, warning string) {
+			t.Helper()
+			r := itsm.CheckResult{CheckID: c.ID, At: monitorStart.Add(time.Duration(i) * time.Minute), Up: true, Latency: 30 * time.Millisecond, Warning: warning, CertExpiresAt: &expires, Attempts: 1}
+			if err := db.RecordCheckResults(storetest.System(), []itsm.CheckResult{r}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run(0, "")
+		run(1, "certificate expires in 5 days (7 March 2026)")
+		run(2, "certificate expires in 5 days (7 March 2026)")
+		n, to := warnings()
+		if n != 1 || !strings.Contains(to, f.ProviderAgent.Email) || !strings.Contains(to, f.Manager.Email) {
+			t.Fatalf("%d warning e-mails to %s", n, to)
+		}
+		if got, _ := db.FindCheckByID(storetest.System(), c.ID); got.Status != itsm.CheckWarning || got.CertExpiresAt == nil || !got.CertExpiresAt.Equal(expires) {
+			t.Fatalf("state: %s %v", got.Status, got.CertExpiresAt)
+		}
+		// Renewed, then expiring again: a new warning.
+		run(3, "")
+		run(4, "certificate expires in 4 days (6 March 2026)")
+		if n, _ := warnings(); n != 2 {
+			t.Fatalf("%d warning e-mails after a second warning", n)
+		}
+	})
+}
