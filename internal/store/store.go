@@ -120,7 +120,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	default:
 		db.engine = SQLite
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "file:")
+		sync := "FULL"
 		if i := strings.IndexByte(path, '?'); i >= 0 {
+			var err error
+			if sync, err = sqliteSync(path[i+1:]); err != nil {
+				return nil, err
+			}
 			path = path[:i]
 		}
 		if path == "" {
@@ -133,7 +138,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		db.path = path
 		base := "file:" + (&url.URL{Path: path}).EscapedPath() +
-			"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+			"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_time_format=sqlite"
 		// The write connection keeps its statement journals in memory: the
 		// savepoints of grouped writes (commit.go) would otherwise copy
 		// each changed page to a temporary file. They only undo a part of
@@ -163,6 +168,35 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.startCommitters(1)
 	}
 	return db, nil
+}
+
+// sqliteSync reads the options of a SQLite address ("steward.db?synchronous=normal").
+// The one option is synchronous: "full" (the default) syncs the write-ahead
+// log to disk at every commit, so a change Steward has acknowledged survives
+// a power cut or an operating-system crash, as it does on PostgreSQL;
+// "normal" syncs only at checkpoints, which is faster but can lose the last
+// acknowledged changes (and hand their reference numbers out again) after
+// such a crash. Either way the database is never corrupted.
+func sqliteSync(query string) (string, error) {
+	v, err := url.ParseQuery(query)
+	if err != nil {
+		return "", fmt.Errorf("SQLite address: %w", err)
+	}
+	sync := "FULL"
+	for k, vals := range v {
+		if k != "synchronous" {
+			return "", fmt.Errorf("SQLite address: unknown option %q (the one option is synchronous=full or synchronous=normal)", k)
+		}
+		switch strings.ToLower(vals[len(vals)-1]) {
+		case "full":
+			sync = "FULL"
+		case "normal":
+			sync = "NORMAL"
+		default:
+			return "", fmt.Errorf("SQLite address: synchronous must be full or normal, not %q", vals[len(vals)-1])
+		}
+	}
+	return sync, nil
 }
 
 // Close closes the database.

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/steward-itsm/steward/internal/itsm"
@@ -57,4 +58,46 @@ func TestSeedAndScoping(t *testing.T) {
 			t.Fatalf("chain: %v %v", problems, err)
 		}
 	})
+}
+
+// SQLite syncs every commit to disk unless the address asks for
+// synchronous=normal; an unknown option or value is refused by name.
+func TestSQLiteSynchronousOption(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		dsn  string
+		want int // PRAGMA synchronous: 1 NORMAL, 2 FULL
+	}{
+		{dir + "/a.db", 2},
+		{"sqlite://" + dir + "/b.db?synchronous=full", 2},
+		{dir + "/c.db?synchronous=NORMAL", 1},
+	} {
+		db, err := store.Open(t.Context(), tc.dsn)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.dsn, err)
+		}
+		var got int
+		if err := db.SQL().QueryRow("PRAGMA synchronous").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if got != tc.want {
+			t.Errorf("%s: synchronous = %d, want %d", tc.dsn, got, tc.want)
+		}
+	}
+	for dsn, want := range map[string]string{
+		dir + "/d.db?synchronous=off": `synchronous must be full or normal, not "off"`,
+		dir + "/e.db?cache=shared":    `unknown option "cache"`,
+		dir + "/f.db?synchronous=%zz": "SQLite address",
+	} {
+		db, err := store.Open(t.Context(), dsn)
+		if err == nil {
+			db.Close()
+			t.Errorf("%s: opened, want an error", dsn)
+			continue
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want it to say %s", dsn, err, want)
+		}
+	}
 }
