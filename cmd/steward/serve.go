@@ -107,6 +107,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	db.Enqueue = q.Enqueue
 	reg.MustRegister(q.Collector())
 	if c.Demo {
+		db.DemoProbeAddress = demoProbeAddress(c.Listen)
 		accounts, err := db.SeedDemo(ctx)
 		switch {
 		case err == nil:
@@ -198,4 +199,22 @@ func printDemoAccounts(e env, accounts []store.DemoAccount) {
 	tw.Flush()
 	fmt.Fprintln(e.stdout)
 	_ = os.Stdout.Sync()
+}
+
+// demoProbeAddress is where the demonstration checks find this server:
+// the --listen address, with a wildcard host made the loopback one. A
+// port chosen by the system (":0") is not known yet, so the default
+// address is kept.
+func demoProbeAddress(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil || port == "0" || port == "" {
+		return ""
+	}
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
+	}
+	return net.JoinHostPort(host, port)
 }

@@ -9,15 +9,11 @@ import (
 	"github.com/steward-itsm/steward/internal/itsm"
 )
 
-// demoProbeTarget is what the demonstration checks probe: Steward's own
-// health endpoint at its default address. A `serve --demo` on the default
-// --listen therefore keeps them passing once the check runner takes over;
-// on another address they simply show as down, which is what monitoring
-// should say about an address that does not answer.
-const (
-	demoHealthURL  = "http://127.0.0.1:8080/healthz"
-	demoTCPAddress = "127.0.0.1:8080"
-)
+// DefaultDemoProbeAddress is what the demonstration checks probe unless
+// DB.DemoProbeAddress says otherwise: Steward's own default address.
+// `steward serve --demo` sets DemoProbeAddress to the address it listens
+// on, so the checks keep passing once the check runner takes over.
+const DefaultDemoProbeAddress = "127.0.0.1:8080"
 
 // demoCheck is one demonstration check and how its history behaves.
 type demoCheck struct {
@@ -49,6 +45,11 @@ func (db *DB) seedMonitor(ctx context.Context, orgs map[string]*itsm.Organisatio
 	clock := now.AddDate(0, 0, -91)
 	db.Now = func() time.Time { return clock }
 	sys := itsm.NewContextWithActor(ctx, itsm.SystemActor("demo seed"))
+	demoTCPAddress := db.DemoProbeAddress
+	if demoTCPAddress == "" {
+		demoTCPAddress = DefaultDemoProbeAddress
+	}
+	demoHealthURL := "http://" + demoTCPAddress + "/healthz"
 	provider := orgs["Cairngorm Hosting Services Ltd"].ID
 	council := orgs["Glenmorven Council"].ID
 	http := func(name, service, component string, public bool, target float64, mod func(c *itsm.Check)) *itsm.Check {

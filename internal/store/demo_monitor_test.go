@@ -17,6 +17,7 @@ import (
 func TestSeedDemoMonitor(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
 		started := time.Now()
+		db.DemoProbeAddress = "127.0.0.1:9191"
 		if _, err := db.SeedDemo(storetest.System()); err != nil {
 			t.Fatal(err)
 		}
@@ -29,6 +30,10 @@ func TestSeedDemoMonitor(t *testing.T) {
 		for _, c := range checks {
 			if c.LastCheckedAt == nil || c.ProviderName != "Cairngorm Hosting Services Ltd" || !c.Enabled {
 				t.Errorf("demo check %s: %+v", c.Name, c)
+			}
+			// The checks probe the address the demonstration serves on.
+			if c.URL != "http://127.0.0.1:9191/healthz" && c.Address != "127.0.0.1:9191" {
+				t.Errorf("demo check %s probes %q%q, not the demo's address", c.Name, c.URL, c.Address)
 			}
 		}
 		outages, _, err := db.FindOutages(sys, itsm.OutageFilter{Limit: 100})

@@ -67,6 +67,10 @@ type DB struct {
 	// Throttle sets the sign-in throttling limits.
 	Throttle ThrottlePolicy
 
+	// DemoProbeAddress is the host:port the demonstration checks probe
+	// (its /healthz and a TCP connect); "" means DefaultDemoProbeAddress.
+	DemoProbeAddress string
+
 	// MaxDocumentSize caps a document library file, in bytes; 0 means
 	// itsm.DefaultMaxDocumentSize.
 	MaxDocumentSize int64
