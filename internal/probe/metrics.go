@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -38,6 +39,17 @@ type checkSeries struct {
 	id, name, service, component string
 	up                           prometheus.Gauge
 	latency                      prometheus.Observer
+	// seen is when the check last ran on this node and interval how
+	// often it runs: Retire drops a series that has stopped.
+	seen     time.Time
+	interval time.Duration
+}
+
+// retireAfter is how long a check's series outlives its last run on this
+// node: three intervals, and never under five minutes, so that a check
+// running late is not retired.
+func retireAfter(interval time.Duration) time.Duration {
+	return max(3*interval, 5*time.Minute)
 }
 
 // NewMetrics registers the check metrics with reg.
@@ -74,6 +86,12 @@ func (m *Metrics) Observe(c *itsm.Check, r itsm.CheckResult) {
 		return
 	}
 	s := m.seriesFor(c)
+	m.mu.Lock()
+	s.seen, s.interval = r.At, c.Interval
+	if s.seen.IsZero() {
+		s.seen = time.Now()
+	}
+	m.mu.Unlock()
 	if r.Up {
 		s.up.Set(1)
 		m.runsUp.Inc()
@@ -94,8 +112,7 @@ func (m *Metrics) seriesFor(c *itsm.Check) *checkSeries {
 		return s
 	}
 	if s != nil {
-		m.up.DeleteLabelValues(s.id, label(s.name), label(s.service), label(s.component))
-		m.latency.DeleteLabelValues(label(s.service), label(s.name))
+		m.delete(s)
 	}
 	id := strconv.FormatInt(c.ID, 10)
 	// Label values must be UTF-8, or the client panics.
@@ -107,6 +124,40 @@ func (m *Metrics) seriesFor(c *itsm.Check) *checkSeries {
 	}
 	m.series[c.ID] = s
 	return s
+}
+
+// Retire drops the series of checks that have not run on this node for
+// three intervals (at least five minutes) before now: checks deleted or
+// paused, and checks another node has taken over. It returns how many it
+// dropped.
+func (m *Metrics) Retire(now time.Time) int {
+	if m == nil {
+		return 0
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for id, s := range m.series {
+		if now.Sub(s.seen) > retireAfter(s.interval) {
+			m.delete(s)
+			delete(m.series, id)
+			n++
+		}
+	}
+	return n
+}
+
+// delete removes s's labelled series; m.mu is held.
+func (m *Metrics) delete(s *checkSeries) {
+	m.up.DeleteLabelValues(s.id, label(s.name), label(s.service), label(s.component))
+	// The latency histogram is labelled by service and check name, which
+	// another check may share; it goes only when no other series uses it.
+	for _, o := range m.series {
+		if o != s && o.service == s.service && o.name == s.name {
+			return
+		}
+	}
+	m.latency.DeleteLabelValues(label(s.service), label(s.name))
 }
 
 func label(v string) string { return strings.ToValidUTF8(v, "\uFFFD") }

@@ -191,7 +191,7 @@ func (s *Scheduler) claimLoop(ctx context.Context, claimed chan<- claim) {
 	tick := time.NewTicker(s.opts.Tick)
 	defer tick.Stop()
 	var nodes []string
-	var lastBeat, lastPrune time.Time
+	var lastBeat, lastPrune, lastRetire time.Time
 	for {
 		now := s.now()
 		if nodes == nil || now.Sub(lastBeat) >= s.heartbeatEvery() {
@@ -206,6 +206,11 @@ func (s *Scheduler) claimLoop(ctx context.Context, claimed chan<- claim) {
 			default:
 				nodes, lastBeat = live, now
 			}
+		}
+		// Series of checks this node no longer runs leave /metrics.
+		if now.Sub(lastRetire) >= time.Minute {
+			lastRetire = now
+			s.opts.Metrics.Retire(now)
 		}
 		// One node prunes; which one does not matter.
 		if len(nodes) > 0 && nodes[0] == s.opts.Node && now.Sub(lastPrune) >= pruneEvery {

@@ -509,3 +509,43 @@ func TestStartAt(t *testing.T) {
 		t.Errorf("an overdue task whose next run was due as it was claimed starts at %v, want it skipped", at)
 	}
 }
+
+// A check that stops running on this node (deleted, paused or taken over
+// by another node) leaves /metrics after three intervals, at least five
+// minutes; one still running stays.
+func TestMetricsRetireStoppedChecks(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	m := NewMetrics(reg)
+	t0 := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	stopped := &itsm.Check{ID: 1, Name: "Old API", Service: "Finance", Interval: time.Minute}
+	hourly := &itsm.Check{ID: 2, Name: "Nightly export", Service: "Finance", Interval: time.Hour}
+	running := &itsm.Check{ID: 3, Name: "Portal", Service: "Purchasing", Interval: 30 * time.Second}
+	m.Observe(stopped, itsm.CheckResult{At: t0, Up: true, StatusCode: 200})
+	m.Observe(hourly, itsm.CheckResult{At: t0, Up: true, StatusCode: 200})
+	for i := range 20 {
+		m.Observe(running, itsm.CheckResult{At: t0.Add(time.Duration(i) * 30 * time.Second), Up: true, StatusCode: 200})
+	}
+	if n := m.Retire(t0.Add(4 * time.Minute)); n != 0 {
+		t.Errorf("retired %d series after 4 minutes, want none (five minutes at least)", n)
+	}
+	if n := m.Retire(t0.Add(6 * time.Minute)); n != 1 {
+		t.Errorf("retired %d series after 6 minutes, want the stopped one-minute check's", n)
+	}
+	if n := seriesCount(t, reg, "steward_check_up"); n != 2 {
+		t.Errorf("%d steward_check_up series, want 2", n)
+	}
+	if n := seriesCount(t, reg, "steward_check_latency_seconds"); n != 2 {
+		t.Errorf("%d latency series, want 2", n)
+	}
+	if n := m.Retire(t0.Add(3*time.Hour + time.Second)); n != 2 {
+		t.Errorf("retired %d after three hours, want the hourly check and the one that stopped at 09:09:30", n)
+	}
+	if n := seriesCount(t, reg, "steward_check_up"); n != 0 {
+		t.Errorf("%d steward_check_up series left, want 0", n)
+	}
+	// A retired check that runs again comes back.
+	m.Observe(stopped, itsm.CheckResult{At: t0.Add(4 * time.Hour), Up: false})
+	if got := metricValue(t, reg, "steward_check_up", map[string]string{"check_id": "1", "check": "Old API", "service": "Finance", "component": ""}); got != 0 {
+		t.Errorf("up = %v for a check that ran again and failed, want 0", got)
+	}
+}
