@@ -155,7 +155,10 @@ func (db *DB) Escalate(ctx context.Context, ticketID int64, reason string) (*its
 		if err := tx.escalationEvent(id, "raised", 1, reason); err != nil {
 			return err
 		}
-		if err := tx.addEvent(&itsm.TicketEvent{TicketID: ticketID, Type: "public_reply", By: byKind(a), Body: "Escalated to the programme team: " + reason, Public: true}); err != nil {
+		// The dispute is the customer's voice even when the service desk
+		// records it for them (a phone call): it must not count as the
+		// team's first response on the SLA clock.
+		if err := tx.addEvent(&itsm.TicketEvent{TicketID: ticketID, Type: "public_reply", By: "customer", Body: "Escalated to the programme team: " + reason, Public: true}); err != nil {
 			return err
 		}
 		if t.Status == itsm.StatusResolved {
@@ -238,9 +241,12 @@ func (db *DB) FindEscalationByID(ctx context.Context, id int64) (*itsm.Escalatio
 	return e, err
 }
 
-// EscalationHistory returns an escalation's events in order.
+// EscalationHistory returns an escalation's events in order. The team's
+// notes and its reasons for raising a level are its own record: customers
+// and providers see the raise, the levels and the outcome, without them.
 func (db *DB) EscalationHistory(ctx context.Context, id int64) ([]*itsm.EscalationEvent, error) {
 	var out []*itsm.EscalationEvent
+	private := !itsm.ActorFromContext(ctx).ReadsEverything()
 	err := db.view(ctx, func(tx *Tx) error {
 		if _, err := tx.findEscalation(id); err != nil {
 			return err
@@ -257,6 +263,14 @@ func (db *DB) EscalationHistory(ctx context.Context, id int64) ([]*itsm.Escalati
 				return err
 			}
 			ev.At = fromTS(at)
+			if private {
+				switch ev.Type {
+				case "note":
+					continue
+				case "level", "acknowledged":
+					ev.Body = ""
+				}
+			}
 			out = append(out, &ev)
 		}
 		return rows.Err()

@@ -239,6 +239,10 @@ func (db *DB) linkIncident(ctx context.Context, problemID, ticketID int64, link 
 		}
 		action := "link"
 		if link {
+			if t.Type != itsm.Incident {
+				return &itsm.Error{Code: itsm.EINVALID, Message: fmt.Sprintf("%s is a service request; only incidents can be linked to a problem.", t.Ref),
+					Fields: map[string]string{"ref": "Only incidents can be linked to a problem."}}
+			}
 			if _, err := tx.exec(`INSERT INTO ticket_links (ticket_id, kind, target_type, target_id, created_at) VALUES (?, 'caused_by', 'problem', ?, ?) ON CONFLICT DO NOTHING`, ticketID, problemID, ts(tx.now)); err != nil {
 				return fmt.Errorf("link ticket %d to problem %d: %w", ticketID, problemID, err)
 			}

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +29,14 @@ func TestProblemsAndEscalations(t *testing.T) {
 		}
 		if err := db.LinkIncident(agent, p.ID, tk.ID); err != nil {
 			t.Fatal(err)
+		}
+		// A service request is not an incident: it cannot be linked.
+		req, err := db.CreateTicket(cust, itsm.NewTicket{Type: itsm.Request, Title: "How do I add a buyer?", Description: "New starter", Impact: itsm.Low, Urgency: itsm.Low})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.LinkIncident(agent, p.ID, req.ID); itsm.ErrorCode(err) != itsm.EINVALID || !strings.Contains(err.Error(), "only incidents") {
+			t.Fatalf("linking a request to a problem: %v, want refused", err)
 		}
 		if probs, _ := db.TicketProblems(cust, tk.ID); len(probs) != 0 {
 			t.Fatalf("customer sees a problem that is not a known error: %+v", probs)
@@ -91,12 +100,49 @@ func TestProblemsAndEscalations(t *testing.T) {
 		if e, err = db.ActOnEscalation(agent, e.ID, itsm.EscalationAction{Action: "raise", Body: "Provider unresponsive", Version: e.Version}); err != nil || e.Level != 2 {
 			t.Fatalf("raise: %v %+v", err, e)
 		}
+		if e, err = db.ActOnEscalation(agent, e.ID, itsm.EscalationAction{Action: "note", Body: "INTERNAL: contract penalty may apply", Version: e.Version}); err != nil {
+			t.Fatalf("note: %v", err)
+		}
 		if e, err = db.ActOnEscalation(agent, e.ID, itsm.EscalationAction{Action: "resolve", Body: "Upheld: provider to patch", Version: e.Version}); err != nil || e.Status != itsm.EscalationResolved {
 			t.Fatalf("resolve: %v %+v", err, e)
 		}
-		hist, err := db.EscalationHistory(cust, e.ID)
-		if err != nil || len(hist) != 4 {
+		hist, err := db.EscalationHistory(agent, e.ID)
+		if err != nil || len(hist) != 5 {
 			t.Fatalf("history: %v %d", err, len(hist))
+		}
+		// The customer sees the raise, the levels and the outcome, but not
+		// the team's reason for raising the level.
+		custHist, err := db.EscalationHistory(cust, e.ID)
+		if err != nil || len(custHist) != 4 {
+			t.Fatalf("customer's history: %v %d", err, len(custHist))
+		}
+		for _, ev := range custHist {
+			if strings.Contains(ev.Body, "Provider unresponsive") || strings.Contains(ev.Body, "INTERNAL") {
+				t.Errorf("the customer sees the team's reason for raising the level: %+v", ev)
+			}
+		}
+	})
+}
+
+// A dispute the service desk records for a customer (on the phone) is the
+// customer's voice: it does not meet the response clock.
+func TestStaffEscalationIsNotAResponse(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := storetest.MustSeed(t, db)
+		mustAgreement(t, db, f)
+		tk, err := db.CreateTicket(storetest.As(f.CustomerUserA), itsm.NewTicket{Title: "Orders stuck", Description: "Since 09:00", Impact: itsm.Medium, Urgency: itsm.Medium})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Escalate(storetest.As(f.Agent), tk.ID, "Customer phoned: nobody has replied"); err != nil {
+			t.Fatal(err)
+		}
+		res, err := db.TicketSLA(storetest.As(f.Agent), tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Response.Met {
+			t.Errorf("the escalation met the response clock at %v", res.Response.MetAt)
 		}
 	})
 }
