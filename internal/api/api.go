@@ -216,6 +216,7 @@ func (a *API) routeTable() []route {
 
 		{"POST /api/v1/sla/simulate", "sla_simulation", signedIn, a.simulateSLA},
 		{"GET /api/v1/holidays", "holidays", public, a.listHolidays},
+		{"GET /api/v1/reports/sla", "sla_report", signedIn, a.getSLAReport},
 
 		{"GET /api/v1/changes", "change", signedIn, a.listChanges},
 		{"POST /api/v1/changes", "change", changes, a.createChange},
