@@ -45,8 +45,8 @@ func (db *DB) ErasePerson(ctx context.Context, userID int64, reason string) (*it
 		out, err = tx.erasePerson(u, e.Reason)
 		return err
 	})
-	if c := itsm.ErrorCode(err); c == itsm.ENOTFOUND || c == itsm.EFORBIDDEN {
-		_ = db.RecordAccessRefused(ctx, "user", strconv.FormatInt(userID, 10), "erasure of personal data refused")
+	if c := itsm.ErrorCode(err); c == itsm.ENOTFOUND {
+		_ = db.RecordAccessRefused(ctx, "user", strconv.FormatInt(userID, 10), "erasure of a user not visible to the caller")
 		return nil, err
 	} else if c == itsm.EINTERNAL {
 		return nil, fmt.Errorf("erase personal data of user %d: %w", userID, err)

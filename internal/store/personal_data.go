@@ -59,8 +59,10 @@ func (db *DB) PersonalData(ctx context.Context, userID int64) (*itsm.PersonalDat
 		return err
 	})
 	if err != nil {
-		if c := itsm.ErrorCode(err); c == itsm.ENOTFOUND || c == itsm.EFORBIDDEN {
-			_ = db.RecordAccessRefused(ctx, "user", strconv.FormatInt(userID, 10), "personal data export refused")
+		if c := itsm.ErrorCode(err); c != itsm.EINTERNAL {
+			if c == itsm.ENOTFOUND {
+				_ = db.RecordAccessRefused(ctx, "user", strconv.FormatInt(userID, 10), "personal data export of a user not visible to the caller")
+			}
 			return nil, err
 		}
 		return nil, fmt.Errorf("export personal data of user %d: %w", userID, err)
@@ -191,6 +193,7 @@ func (tx *Tx) personalData(u *itsm.User) (*itsm.PersonalData, error) {
 	for _, r := range records {
 		step(r.what, func() (e error) {
 			*r.dest, e = queryAll(tx, scanPersonalRecord, r.query, r.args...)
+			nonNil(r.dest)
 			return e
 		})
 	}
@@ -224,6 +227,7 @@ func (tx *Tx) personalData(u *itsm.User) (*itsm.PersonalData, error) {
 				pf.At = fromTS(at)
 				return pf, err
 			}, f.query, id)
+			nonNil(f.dest)
 			return e
 		})
 	}
@@ -232,7 +236,19 @@ func (tx *Tx) personalData(u *itsm.User) (*itsm.PersonalData, error) {
 			`SELECT `+auditColumns+` FROM audit_log WHERE actor_id = ? OR (object_type = 'user' AND object_id = ?) ORDER BY id`, id, strconv.FormatInt(id, 10))
 		return e
 	})
+	nonNil(&p.Sessions)
+	nonNil(&p.APITokens)
+	nonNil(&p.SignInAttempts)
+	nonNil(&p.IntegrationContacts)
+	nonNil(&p.AuditEntries)
 	return p, err
+}
+
+// nonNil makes an empty list an empty array in JSON rather than null.
+func nonNil[T any](s *[]T) {
+	if *s == nil {
+		*s = []T{}
+	}
 }
 
 func scanPersonalRecord(r scanner) (itsm.PersonalRecord, error) {
