@@ -203,7 +203,10 @@ func (tx *Tx) erasePerson(u *itsm.User, reason string) (*itsm.ErasureSummary, er
 // already tombstoned by an earlier erasure is scrubbed again (it may name
 // this person too) but stays listed under that erasure. A person_erased
 // entry keeps its diff, which names nobody and holds the digest that
-// verification checks.
+// verification checks. The scan is a case-insensitive LIKE, so it errs
+// towards tombstoning too much (a short name inside a longer word); a name
+// holding characters JSON escapes (<, >, &) is found in the diff only
+// through the entry's actor or object.
 func (tx *Tx) tombstoneAuditOf(id int64, email, name string) ([]int64, error) {
 	idText := strconv.FormatInt(id, 10)
 	lname := strings.ToLower(name)
