@@ -3,9 +3,11 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -174,7 +176,7 @@ func findUserID(ctx context.Context, db *store.DB, id int64, email string) (int6
 }
 
 func cmdUser(ctx context.Context, args []string, e env) error {
-	sub, args, err := subcommand(args, "user", []string{"add", "list", "disable", "passwd"}, e)
+	sub, args, err := subcommand(args, "user", []string{"add", "list", "disable", "passwd", "export", "erase"}, e)
 	if err != nil {
 		return err
 	}
@@ -185,7 +187,9 @@ func cmdUser(ctx context.Context, args []string, e env) error {
 	name := fs.String("name", "", "full name (add)")
 	role := fs.String("role", "", "role (add): customer_user, customer_admin, agent, manager, provider_agent, auditor or admin")
 	org := fs.Int64("org", 0, "organisation ID (add; list filter)")
-	id := fs.Int64("id", 0, "user ID (disable, passwd)")
+	id := fs.Int64("id", 0, "user ID (disable, passwd, export, erase)")
+	out := fs.String("out", "", "file to write the personal data to (export; default standard output)")
+	reason := fs.String("reason", "", "why the personal data is erased, such as the request's date and reference; not the person's name (erase)")
 	stdinPass := fs.Bool("password-stdin", false, "read the password from standard input instead of generating one")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -227,6 +231,10 @@ func cmdUser(ctx context.Context, args []string, e env) error {
 			fmt.Fprintf(e.stdout, "Password (shown once): %s\n", password)
 		}
 		return nil
+	case "export":
+		return exportPersonalData(ctx, db, *id, *email, *out, e)
+	case "erase":
+		return erasePerson(ctx, db, *id, *email, *reason, e)
 	case "disable":
 		uid, err := findUserID(ctx, db, *id, *email)
 		if err != nil {
@@ -261,6 +269,51 @@ func cmdUser(ctx context.Context, args []string, e env) error {
 		if f.Offset >= total || len(users) == 0 {
 			break
 		}
+	}
+	return tw.Flush()
+}
+
+// exportPersonalData writes everything held about a person as JSON, to a
+// file readable by its owner only, or to standard output.
+func exportPersonalData(ctx context.Context, db *store.DB, id int64, email, out string, e env) error {
+	uid, err := findUserID(ctx, db, id, email)
+	if err != nil {
+		return err
+	}
+	p, err := db.PersonalData(ctx, uid)
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode personal data: %w", err)
+	}
+	b = append(b, '\n')
+	if out == "" {
+		_, err := e.stdout.Write(b)
+		return err
+	}
+	if err := os.WriteFile(out, b, 0o600); err != nil {
+		return fmt.Errorf("write personal data: %w", err)
+	}
+	fmt.Fprintf(e.stderr, "Wrote everything held about user %d (%d records) to %s.\n", uid, p.Records(), out)
+	return nil
+}
+
+// erasePerson erases a person's personal data and prints what changed.
+func erasePerson(ctx context.Context, db *store.DB, id int64, email, reason string, e env) error {
+	uid, err := findUserID(ctx, db, id, email)
+	if err != nil {
+		return err
+	}
+	sum, err := db.ErasePerson(ctx, uid, reason)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Erased the personal data of user %d; audit entry %d records it.\n", uid, sum.AuditEntryID)
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	for _, c := range sum.Counts {
+		fmt.Fprintf(tw, "  %s\t%d\n", c.Label, c.Count)
 	}
 	return tw.Flush()
 }

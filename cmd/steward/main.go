@@ -27,6 +27,8 @@ Commands:
   org add|list              manage organisations
   user add|list|disable|passwd
                             manage people
+  user export|erase         export everything held about a person (JSON), or
+                            erase their personal data (UK GDPR)
   token add|revoke          manage API tokens
   agreement add|list        manage help desk service agreements
   verify                    check the audit log's hash chain

@@ -162,6 +162,8 @@ func (a *API) routeTable() []route {
 		{"GET /api/v1/users/{id}", "user", signedIn, a.getUser},
 		{"PATCH /api/v1/users/{id}", "user", changes, a.updateUser},
 		{"PUT /api/v1/users/{id}/password", "user", signedIn, a.setPassword},
+		{"GET /api/v1/users/{id}/personal-data", "user", signedIn, a.getPersonalData},
+		{"POST /api/v1/users/{id}/erase", "user", changes, a.erasePerson},
 
 		{"GET /api/v1/registrations", "registration", signedIn, a.listRegistrations},
 		{"POST /api/v1/registrations", "registration", anonymousOnly, a.register},

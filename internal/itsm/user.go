@@ -108,6 +108,9 @@ type User struct {
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 	LastSignInAt *time.Time `json:"last_sign_in_at"`
+	// ErasedAt is when the person's personal data was erased; the account
+	// then holds placeholders only and cannot be changed.
+	ErasedAt *time.Time `json:"-"`
 }
 
 // Validate checks a new or changed user's own fields (not who may create it).
@@ -204,6 +207,8 @@ type UserService interface {
 	// ENOTFOUND unless pending and visible; EFORBIDDEN unless the caller is
 	// that organisation's customer admin or programme staff.
 	DecideRegistration(ctx context.Context, userID int64, approve bool, version int64) (*User, error)
+	// PersonalDataService exports and erases a person's personal data.
+	PersonalDataService
 }
 
 // Registration is what a person submits to join a customer organisation's

@@ -284,10 +284,21 @@ func (db *DB) VerifyAuditChain(ctx context.Context, progress func(done, total in
 	var lastID int64
 	lastHash := ""
 	var done int64
+	var tombstoned []int64
+	erasures := map[int64]erasureRecord{}
 	for rows.Next() {
 		e, err := scanAudit(rows)
 		if err != nil {
 			return nil, fmt.Errorf("verify audit chain: %w", err)
+		}
+		if e.Tombstoned {
+			tombstoned = append(tombstoned, e.ID)
+		}
+		if e.Action == itsm.AuditPersonErased {
+			var r erasureRecord
+			if json.Unmarshal(e.Diff, &r) == nil {
+				erasures[e.ID] = r
+			}
 		}
 		switch {
 		case e.ID > headSeq:
@@ -316,6 +327,10 @@ func (db *DB) VerifyAuditChain(ctx context.Context, progress func(done, total in
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("verify audit chain: %w", err)
 	}
+	rows.Close()
+	if err := db.verifyErasures(ctx, tombstoned, erasures, lastID, add); err != nil {
+		return nil, err
+	}
 	if lastID < headSeq {
 		if headSeq-lastID == 1 {
 			add(headSeq, "entry %d was removed from the end of the chain", headSeq)
@@ -330,4 +345,52 @@ func (db *DB) VerifyAuditChain(ctx context.Context, progress func(done, total in
 	}
 	sort.SliceStable(problems, func(i, j int) bool { return problems[i].EntryID < problems[j].EntryID })
 	return problems, nil
+}
+
+// verifyErasures checks that every tombstoned entry was tombstoned by an
+// erasure: listed in audit_erasures under a person_erased entry whose
+// recorded count and digest match the entries listed under it, each older
+// than the erasure. A tombstone flag set by hand, or an entry added to an
+// erasure's list afterwards, does not pass. lastID is the last entry the
+// walk read; erasures after it (committed since) are not judged.
+func (db *DB) verifyErasures(ctx context.Context, tombstoned []int64, erasures map[int64]erasureRecord, lastID int64, add func(int64, string, ...any)) error {
+	rows, err := db.read.QueryContext(ctx, `SELECT entry_id, erasure_id FROM audit_erasures ORDER BY erasure_id, entry_id`)
+	if err != nil {
+		return fmt.Errorf("verify audit chain: read erasures: %w", err)
+	}
+	defer rows.Close()
+	listed := map[int64]int64{}
+	groups := map[int64][]int64{}
+	for rows.Next() {
+		var entry, erasure int64
+		if err := rows.Scan(&entry, &erasure); err != nil {
+			return fmt.Errorf("verify audit chain: read erasures: %w", err)
+		}
+		listed[entry] = erasure
+		groups[erasure] = append(groups[erasure], entry)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("verify audit chain: read erasures: %w", err)
+	}
+	valid := map[int64]bool{}
+	for erasure, entries := range groups {
+		if erasure > lastID {
+			continue
+		}
+		r, ok := erasures[erasure]
+		good := ok && r.Entries == len(entries) && r.Digest == erasureDigest(entries)
+		for _, e := range entries {
+			good = good && e < erasure
+		}
+		valid[erasure] = good
+		if !good {
+			add(erasure, "entry %d does not record the erasure of the entries listed under it", erasure)
+		}
+	}
+	for _, id := range tombstoned {
+		if erasure, ok := listed[id]; !ok || !valid[erasure] {
+			add(id, "entry %d is marked erased but no erasure records it", id)
+		}
+	}
+	return nil
 }

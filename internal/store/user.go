@@ -11,17 +11,17 @@ import (
 	"github.com/steward-itsm/steward/internal/itsm"
 )
 
-const userColumns = `u.id, u.org_id, o.name, o.kind, u.email, u.name, u.role, u.status, u.version, u.created_at, u.updated_at, u.last_sign_in_at`
+const userColumns = `u.id, u.org_id, o.name, o.kind, u.email, u.name, u.role, u.status, u.version, u.created_at, u.updated_at, u.last_sign_in_at, u.erased_at`
 const userFrom = ` FROM users u JOIN organisations o ON o.id = u.org_id`
 
 func scanUser(row interface{ Scan(...any) error }, extra ...any) (*itsm.User, error) {
 	var u itsm.User
 	var created, updated int64
-	var last sql.NullInt64
-	if err := row.Scan(append([]any{&u.ID, &u.OrgID, &u.OrgName, &u.OrgKind, &u.Email, &u.Name, &u.Role, &u.Status, &u.Version, &created, &updated, &last}, extra...)...); err != nil {
+	var last, erased sql.NullInt64
+	if err := row.Scan(append([]any{&u.ID, &u.OrgID, &u.OrgName, &u.OrgKind, &u.Email, &u.Name, &u.Role, &u.Status, &u.Version, &created, &updated, &last, &erased}, extra...)...); err != nil {
 		return nil, err
 	}
-	u.CreatedAt, u.UpdatedAt, u.LastSignInAt = fromTS(created), fromTS(updated), fromNullTS(last)
+	u.CreatedAt, u.UpdatedAt, u.LastSignInAt, u.ErasedAt = fromTS(created), fromTS(updated), fromNullTS(last), fromNullTS(erased)
 	return &u, nil
 }
 
@@ -117,6 +117,10 @@ func (db *DB) FindUsers(ctx context.Context, f itsm.UserFilter) ([]*itsm.User, i
 	return out, total, nil
 }
 
+// errErased refuses changes to an account whose personal data was erased:
+// it holds placeholders only, and must not become someone's account again.
+var errErased = itsm.Errorf(itsm.ECONFLICT, "This person's personal data has been erased, so the account cannot be changed.")
+
 var errEmailTaken = &itsm.Error{Code: itsm.ECONFLICT, Message: "An account with that email address already exists.", Fields: map[string]string{"email": "An account with that email address already exists."}}
 
 // CreateUser creates an active user in an organisation the caller manages,
@@ -196,6 +200,9 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, upd itsm.UserUpdate) (*i
 		if before.Role == itsm.RoleAdmin && !a.CanGrantRole(itsm.RoleAdmin, before.OrgKind) {
 			return itsm.Errorf(itsm.EFORBIDDEN, "Only an administrator can change an administrator's account.")
 		}
+		if before.ErasedAt != nil {
+			return errErased
+		}
 		u := *before
 		if upd.Name != nil {
 			u.Name = *upd.Name
@@ -271,6 +278,9 @@ func (db *DB) SetPassword(ctx context.Context, id int64, password string) error 
 		self := a.UserID == id
 		if !self && (!a.CanManageUsersIn(u.OrgID, u.OrgKind) || (u.Role == itsm.RoleAdmin && !a.CanGrantRole(itsm.RoleAdmin, u.OrgKind))) {
 			return itsm.Errorf(itsm.EFORBIDDEN, "You do not have permission to change this person's password.")
+		}
+		if u.ErasedAt != nil {
+			return errErased
 		}
 		if _, err := tx.exec(`UPDATE users SET password_hash = ?, version = version + 1, updated_at = ? WHERE id = ?`, hash, ts(tx.now), id); err != nil {
 			return fmt.Errorf("set password of user %d: %w", id, err)

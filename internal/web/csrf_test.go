@@ -40,6 +40,7 @@ func TestEveryPostNeedsCSRFToken(t *testing.T) {
 			"/organisations/{id}/edit":    id(org.ID),
 			"/users/{id}/edit":            id(target.ID),
 			"/users/{id}/password":        id(target.ID),
+			"/users/{id}/erase":           id(target.ID),
 			"/registrations/{id}/approve": id(pending.ID),
 			"/registrations/{id}/reject":  id(pending.ID),
 			"/account/tokens/{id}/revoke": id(tokens[0].ID),
@@ -160,7 +161,7 @@ func TestEveryPostNeedsCSRFToken(t *testing.T) {
 			"name": {"Changed"}, "email": {"changed@alpha.test"}, "kind": {"customer"}, "time_zone": {"Europe/London"}, "active": {"false"},
 			"role": {"customer_admin"}, "status": {"disabled"}, "version": {"1"}, "organisation_id": {id(f.CustomerA.ID)},
 			"password": {"a long new password"}, "password_confirm": {"a long new password"}, "current_password": {storetest.Password},
-			"expiry": {"30"},
+			"expiry": {"30"}, "reason": {"Changed"}, "confirm_email": {target.Email},
 			// Service management: a problem, an escalation action, a contact.
 			"title": {"Changed"}, "ref": {d.ticketA.Ref}, "ticket_id": {id(d.ticketA.ID)}, "raise_reason": {"Changed"},
 			"note": {"Changed"}, "outcome": {"Changed"}, "level": {"1"}, "reopen_days": {"3"}, "priority_matrix.high.high": {"P4"},
@@ -179,7 +180,7 @@ func TestEveryPostNeedsCSRFToken(t *testing.T) {
 		}
 		before := e.auditCount(itsm.AuditAccessRefused)
 		changes := e.auditCount(itsm.AuditCreate) + e.auditCount(itsm.AuditUpdate) + e.auditCount(itsm.AuditApprove) +
-			e.auditCount(itsm.AuditReject) + e.auditCount(itsm.AuditRevoke) + e.auditCount(itsm.AuditPassword) + e.auditCount(itsm.AuditSignOut)
+			e.auditCount(itsm.AuditReject) + e.auditCount(itsm.AuditRevoke) + e.auditCount(itsm.AuditPassword) + e.auditCount(itsm.AuditSignOut) + e.auditCount(itsm.AuditPersonErased)
 		attempts := 0
 		for _, path := range posts {
 			for name, mutate := range map[string]func(url.Values, *http.Header){
@@ -208,7 +209,7 @@ func TestEveryPostNeedsCSRFToken(t *testing.T) {
 			t.Errorf("refusals audited: %d, want %d", n-before, attempts)
 		}
 		after := e.auditCount(itsm.AuditCreate) + e.auditCount(itsm.AuditUpdate) + e.auditCount(itsm.AuditApprove) +
-			e.auditCount(itsm.AuditReject) + e.auditCount(itsm.AuditRevoke) + e.auditCount(itsm.AuditPassword) + e.auditCount(itsm.AuditSignOut)
+			e.auditCount(itsm.AuditReject) + e.auditCount(itsm.AuditRevoke) + e.auditCount(itsm.AuditPassword) + e.auditCount(itsm.AuditSignOut) + e.auditCount(itsm.AuditPersonErased)
 		if after != changes {
 			t.Errorf("%d changes were made by refused posts", after-changes)
 		}

@@ -76,6 +76,9 @@ func (s *Server) routes() []route {
 		{"POST /users/{id}/edit", signedIn, s.userUpdate},
 		{"GET /users/{id}/password", signedIn, s.userPasswordForm},
 		{"POST /users/{id}/password", signedIn, s.userPassword},
+		{"GET /users/{id}/personal-data", signedIn, s.personalDataDownload},
+		{"GET /users/{id}/erase", signedIn, s.eraseForm},
+		{"POST /users/{id}/erase", signedIn, s.erase},
 
 		// Programme managers and administrators, and customer admins for
 		// their own organisation.

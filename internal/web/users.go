@@ -145,6 +145,8 @@ type userDetailPage struct {
 	User                    *itsm.User
 	Self, CanEdit           bool
 	CanReadAudit, CanDecide bool
+	// CanExport and CanErase offer the person's personal data (UK GDPR).
+	CanExport, CanErase bool
 }
 
 // userDetail shows a person to anyone who can see them (404 otherwise).
@@ -162,7 +164,9 @@ func (s *Server) userDetail(w http.ResponseWriter, r *http.Request) error {
 	p := &userDetailPage{basePage: s.newPage(w, r, u.Name), User: u, Self: u.ID == a.UserID,
 		CanEdit:      canEditUser(a, u),
 		CanReadAudit: a.CanReadAudit() && (a.AuditScope() == 0 || a.AuditScope() == u.OrgID),
-		CanDecide:    u.Status == itsm.UserPending && canEditUser(a, u)}
+		CanDecide:    u.Status == itsm.UserPending && canEditUser(a, u),
+		CanExport:    a.CanManagePersonalData(),
+		CanErase:     canErasePerson(a, u)}
 	p.Caption = u.OrgName
 	return s.render(w, http.StatusOK, "user_detail", p)
 }
@@ -171,7 +175,7 @@ func (s *Server) userDetail(w http.ResponseWriter, r *http.Request) error {
 // who manages the person's organisation, and only an administrator for an
 // administrator.
 func canEditUser(a *itsm.Actor, u *itsm.User) bool {
-	return !a.ReadOnly() && a.CanManageUsersIn(u.OrgID, u.OrgKind) &&
+	return u.ErasedAt == nil && !a.ReadOnly() && a.CanManageUsersIn(u.OrgID, u.OrgKind) &&
 		(u.Role != itsm.RoleAdmin || a.CanGrantRole(itsm.RoleAdmin, u.OrgKind))
 }
 
