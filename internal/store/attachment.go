@@ -225,7 +225,11 @@ func (db *DB) LinkTickets(ctx context.Context, ticketID int64, kind string, othe
 		if _, err := tx.exec(`INSERT INTO ticket_links (ticket_id, kind, target_type, target_id, created_at) VALUES (?, ?, 'ticket', ?, ?) ON CONFLICT DO NOTHING`, ticketID, kind, otherID, ts(tx.now)); err != nil {
 			return fmt.Errorf("link tickets: %w", err)
 		}
-		if err := tx.addEvent(&itsm.TicketEvent{TicketID: ticketID, Type: "link", Body: strings.ReplaceAll(kind, "_", " ") + " " + o.Ref, Public: true}); err != nil {
+		// The customer reads the history: a link to another organisation's
+		// ticket (the same outage reported by two councils) is recorded
+		// for staff only, so it does not name a ticket the customer cannot
+		// see.
+		if err := tx.addEvent(&itsm.TicketEvent{TicketID: ticketID, Type: "link", Body: strings.ReplaceAll(kind, "_", " ") + " " + o.Ref, Public: o.OrgID == t.OrgID}); err != nil {
 			return err
 		}
 		return tx.audit("link", "ticket", ticketID, &t.OrgID, fields("kind", kind, "target", o.Ref))

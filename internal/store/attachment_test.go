@@ -79,5 +79,26 @@ func TestAttachments(t *testing.T) {
 		if ls, _ := db.TicketLinks(cust, tk2.ID); len(ls) != 1 || ls[0].TargetRef != tk.Ref {
 			t.Fatalf("links: %+v", ls)
 		}
+		// The same fault reported by another organisation: staff link the
+		// two, and neither customer's history names the other's ticket.
+		tkB, err := db.CreateTicket(storetest.As(f.CustomerUserB), itsm.NewTicket{Title: "Same error here", Description: "also"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.LinkTickets(storetest.As(f.Agent), tk2.ID, "related", tkB.ID); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := db.TicketEvents(cust, tk2.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if strings.Contains(e.Body, tkB.Ref) {
+				t.Errorf("customer A's history names B's ticket: %+v", e)
+			}
+		}
+		if evs, _ := db.TicketEvents(storetest.As(f.Agent), tk2.ID); !strings.Contains(evs[len(evs)-1].Body, "related "+tkB.Ref) {
+			t.Errorf("staff do not see the link in the history: %+v", evs[len(evs)-1])
+		}
 	})
 }

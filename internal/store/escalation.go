@@ -168,7 +168,7 @@ func (db *DB) Escalate(ctx context.Context, ticketID int64, reason string) (*its
 			if _, err := tx.exec(`UPDATE tickets SET resolved_at = NULL, version = version + 1 WHERE id = ?`, ticketID); err != nil {
 				return err
 			}
-			if err := tx.recomputeSLA(ticketID); err != nil {
+			if err := tx.recomputeSLALive(ticketID); err != nil {
 				return err
 			}
 		}

@@ -98,7 +98,7 @@ func (tx *Tx) reopenOutageIncident(c *itsm.Check, o *openOutage, t *itsm.Ticket,
 		if _, err := tx.exec(`UPDATE tickets SET updated_at = ?, version = version + 1 WHERE id = ?`, ts(tx.now), t.ID); err != nil {
 			return fmt.Errorf("re-open %s: %w", t.Ref, err)
 		}
-		if err := tx.recomputeSLA(t.ID); err != nil {
+		if err := tx.recomputeSLALive(t.ID); err != nil {
 			return err
 		}
 	}
@@ -146,7 +146,7 @@ func (tx *Tx) endOutage(c *itsm.Check, o *openOutage, at time.Time) error {
 	if _, err := tx.exec(`UPDATE tickets SET updated_at = ?, version = version + 1 WHERE id = ?`, ts(tx.now), t.ID); err != nil {
 		return fmt.Errorf("resolve %s: %w", t.Ref, err)
 	}
-	if err := tx.recomputeSLA(t.ID); err != nil {
+	if err := tx.recomputeSLALive(t.ID); err != nil {
 		return err
 	}
 	if err := tx.audit(itsm.AuditUpdate, "ticket", t.ID, &t.OrgID, mergeDiff(diff(&before, t), fields("reason", "monitoring recovery"))); err != nil {

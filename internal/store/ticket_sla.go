@@ -70,17 +70,63 @@ func (tx *Tx) ticketSLA(ticketID int64) (res sla.Result, policy sla.Policy, ok b
 // recomputeSLA derives the ticket's stored due instants and breach flags
 // from its event history. They are a cache for queues, never a counter.
 func (tx *Tx) recomputeSLA(ticketID int64) error {
+	_, err := tx.recomputeSLAResult(ticketID)
+	return err
+}
+
+// recomputeSLALive recomputes after something happened to the ticket now
+// (a reply, a status change, an escalation), and records the breach of a
+// clock that has just stopped late: the periodic alert job looks only at
+// running clocks, so a response given or a resolution made after its due
+// instant, before the job noticed, would otherwise never be alerted. The
+// primary key of sla_alerts keeps it to once per clock, whoever gets there
+// first. Imports recompute without this, so history is not alerted.
+func (tx *Tx) recomputeSLALive(ticketID int64) error {
+	res, err := tx.recomputeSLAResult(ticketID)
+	if err != nil || res == nil {
+		return err
+	}
+	var t *itsm.Ticket
+	for _, clock := range []struct {
+		name string
+		c    sla.Clock
+	}{{"response", res.Response}, {"resolution", res.Resolution}} {
+		if !clock.c.Met || !clock.c.Breached {
+			continue
+		}
+		n, err := tx.insertAlert(ticketID, clock.name, "breach")
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			continue
+		}
+		if t == nil {
+			if t, err = tx.findTicket(ticketID); err != nil {
+				return err
+			}
+		}
+		if err := tx.notifySLA(t, clock.name, "breach", clock.c.Due); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recomputeSLAResult stores the ticket's evaluation and returns it; nil
+// when the ticket has no agreement.
+func (tx *Tx) recomputeSLAResult(ticketID int64) (*sla.Result, error) {
 	res, _, ok, err := tx.ticketSLA(ticketID)
 	if err != nil || !ok {
-		return err
+		return nil, err
 	}
 	c := slaColumnsOf(res)
 	_, err = tx.exec(`UPDATE tickets SET response_due = ?, response_met_at = ?, resolution_due = ?, response_breached = ?, resolution_breached = ?, next_due = ?, next_alert_at = ? WHERE id = ?`,
 		c.responseDue, c.responseMet, c.resolutionDue, c.responseBreached, c.resolutionBreached, c.nextDue, c.nextAlert, ticketID)
 	if err != nil {
-		return fmt.Errorf("store SLA of ticket %d: %w", ticketID, err)
+		return nil, fmt.Errorf("store SLA of ticket %d: %w", ticketID, err)
 	}
-	return nil
+	return &res, nil
 }
 
 // slaColumns are the stored SLA cache of a ticket.
@@ -92,9 +138,19 @@ type slaColumns struct {
 // slaColumnsOf is what a ticket's evaluation stores: due instants, when the
 // response was met, breaches, the earliest unmet due instant (for the
 // "breaching soon" queue) and when the next alert fires.
+//
+// A paused clock's due instant moves for as long as the pause lasts, so none
+// is stored while it is paused (the ticket's SLA view forecasts one from the
+// present); it is stored again when the clock runs, which recomputes.
 func slaColumnsOf(res sla.Result) slaColumns {
 	c := slaColumns{responseDue: ts(res.Response.Due), resolutionDue: ts(res.Resolution.Due),
 		responseBreached: res.Response.Breached, resolutionBreached: res.Resolution.Breached}
+	if res.Response.Paused {
+		c.responseDue = nil
+	}
+	if res.Resolution.Paused {
+		c.resolutionDue = nil
+	}
 	if res.Response.Met {
 		c.responseMet = ts(res.Response.MetAt)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -71,10 +72,17 @@ func TestTicketLifecycleAndSLA(t *testing.T) {
 		}
 		// Pending the customer pauses resolution; a customer reply resumes.
 		pc := itsm.StatusPendingCustomer
+		due := *tk.ResolutionDue
 		if tk, err = db.UpdateTicket(agent, tk.ID, itsm.TicketUpdate{Status: &pc, Version: tk.Version}); err != nil {
 			t.Fatal(err)
 		}
-		due := *tk.ResolutionDue
+		// While paused no due instant is stored: it moves as the pause lasts.
+		if tk.ResolutionDue != nil {
+			t.Fatalf("paused ticket stores resolution due %v", tk.ResolutionDue)
+		}
+		if read, _ := db.FindTicketByID(agent, tk.ID); read.ResolutionDue != nil {
+			t.Fatalf("paused ticket reads back resolution due %v", read.ResolutionDue)
+		}
 		clock.Advance(2 * time.Hour)
 		if _, err := db.AddComment(cust, tk.ID, itsm.Comment{Body: "Here is a screenshot."}); err != nil {
 			t.Fatal(err)
@@ -168,6 +176,50 @@ func TestSLAAlertsFireOnce(t *testing.T) {
 		tk, _ = db.FindTicketByID(storetest.As(f.Agent), tk.ID)
 		if !tk.ResponseBreached {
 			t.Fatal("response not marked breached")
+		}
+	})
+}
+
+// A response given after its due instant, before the alert job noticed the
+// breach, still records and notifies the breach — once.
+func TestSLABreachOfALateResponseFiresOnce(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := storetest.MustSeed(t, db)
+		mustAgreement(t, db, f)
+		clock := storetest.ClockOf(db)
+		tk, err := db.CreateTicket(storetest.As(f.Agent), itsm.NewTicket{OrgID: f.CustomerA.ID, RequesterID: f.CustomerUserA.ID, Title: "Outage", Description: "Site down", Impact: itsm.High, Urgency: itsm.High})
+		if err != nil || tk.Priority != "P1" {
+			t.Fatalf("create: %v %+v", err, tk)
+		}
+		alerts := func() int {
+			t.Helper()
+			var n int
+			if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM sla_alerts WHERE ticket_id = ` + strconv.FormatInt(tk.ID, 10) + ` AND clock = 'response' AND threshold = 'breach'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		breach := "sla_breach"
+		clock.Advance(31 * time.Minute) // P1 response: 30m; the job has not run
+		if _, err := db.AddComment(storetest.As(f.Agent), tk.ID, itsm.Comment{Body: "Sorry for the wait: looking now."}); err != nil {
+			t.Fatal(err)
+		}
+		if n := alerts(); n != 1 {
+			t.Fatalf("%d response breach alerts after a late reply, want 1", n)
+		}
+		entries, _, err := db.FindAuditEntries(storetest.As(f.Admin), itsm.AuditFilter{Action: &breach, Limit: 10})
+		if err != nil || len(entries) != 1 {
+			t.Fatalf("sla_breach audit entries: %d, %v", len(entries), err)
+		}
+		// Neither the job nor another reply fires it again.
+		if _, err := db.FireSLAAlerts(storetest.System()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.AddComment(storetest.As(f.Agent), tk.ID, itsm.Comment{Body: "Fixed the cache."}); err != nil {
+			t.Fatal(err)
+		}
+		if entries, _, _ := db.FindAuditEntries(storetest.As(f.Admin), itsm.AuditFilter{Action: &breach, Limit: 10}); len(entries) != 1 || alerts() != 1 {
+			t.Fatalf("the breach fired again: %d entries, %d alerts", len(entries), alerts())
 		}
 	})
 }

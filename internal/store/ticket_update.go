@@ -108,7 +108,7 @@ func (db *DB) AddComment(ctx context.Context, id int64, c itsm.Comment) (*itsm.T
 		if _, err := tx.exec(`UPDATE tickets SET updated_at = ? WHERE id = ?`, ts(tx.now), id); err != nil {
 			return fmt.Errorf("touch ticket %d: %w", id, err)
 		}
-		if err := tx.recomputeSLA(id); err != nil {
+		if err := tx.recomputeSLALive(id); err != nil {
 			return err
 		}
 		if err := tx.audit("comment", "ticket", id, &t.OrgID, fields("type", typ, "event", ev.ID)); err != nil {
@@ -304,7 +304,7 @@ func (db *DB) UpdateTicket(ctx context.Context, id int64, upd itsm.TicketUpdate)
 		if n, _ := res.RowsAffected(); n == 0 {
 			return itsm.ErrStale("ticket")
 		}
-		if err := tx.recomputeSLA(id); err != nil {
+		if err := tx.recomputeSLALive(id); err != nil {
 			return err
 		}
 		if out, err = tx.findTicket(id); err != nil {
@@ -373,7 +373,7 @@ func (db *DB) ReopenTicket(ctx context.Context, id int64, reason string, version
 		if _, err := tx.exec(`UPDATE tickets SET resolved_at = NULL, version = version + 1 WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("reopen ticket %d: %w", id, err)
 		}
-		if err := tx.recomputeSLA(id); err != nil {
+		if err := tx.recomputeSLALive(id); err != nil {
 			return err
 		}
 		if out, err = tx.findTicket(id); err != nil {

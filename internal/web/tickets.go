@@ -73,6 +73,13 @@ func (t ticketRow) NextDue() *time.Time {
 	return t.ResolutionDue
 }
 
+// SLAPaused reports whether the ticket's SLA clocks are paused now (a
+// pausing status such as pending customer): no due instant is stored while
+// they are, since it moves for as long as the pause lasts.
+func (t ticketRow) SLAPaused() bool {
+	return t.AgreementID != nil && t.Status.Open() && t.ResolutionDue == nil && (t.ResponseMetAt != nil || t.ResponseDue == nil)
+}
+
 // NextDueName says which target NextDue is.
 func (t ticketRow) NextDueName() string {
 	if t.ResponseMetAt == nil && t.ResponseDue != nil {
