@@ -164,6 +164,12 @@ type escalationDetailPage struct {
 	CanAct, CanRaise, CanAcknowledge bool
 	NextLevel                        int
 	RaiseReason, Note, OutcomeText   string
+	// Provider and Contacts name the ticket's provider and its contacts
+	// at this level and the next, who are e-mailed when the escalation
+	// reaches their level.
+	Provider               string
+	Contacts, NextContacts []*itsm.EscalationContact
+	ShowContacts           bool
 }
 
 // escalationEvent is a line of an escalation's history as people read it.
@@ -192,6 +198,27 @@ func (s *Server) escalationDetailPage(w http.ResponseWriter, r *http.Request, e 
 		Reason: paragraphs(e.Reason), Outcome: paragraphs(e.Outcome),
 		CanAct: a.IsStaff() && open, CanRaise: a.IsStaff() && open && e.Level < 3, NextLevel: e.Level + 1,
 		CanAcknowledge: a.IsStaff() && open && (e.Status == itsm.EscalationOpen || e.OwnerID == nil || *e.OwnerID != a.UserID)}
+	if a.ReadsEverything() || a.IsProvider() {
+		t, err := s.svc.Tickets.FindTicketByID(ctx, e.TicketID)
+		if err != nil {
+			return nil, err
+		}
+		if t.ProviderID != nil {
+			contacts, err := s.svc.Escalations.FindEscalationContacts(ctx, *t.ProviderID)
+			if err != nil {
+				return nil, err
+			}
+			p.Provider, p.ShowContacts = t.Provider, true
+			for _, c := range contacts {
+				switch c.Level {
+				case e.Level:
+					p.Contacts = append(p.Contacts, c)
+				case e.Level + 1:
+					p.NextContacts = append(p.NextContacts, c)
+				}
+			}
+		}
+	}
 	for _, ev := range events {
 		what := escalationEventLabels[ev.Type]
 		if what == "" {
@@ -323,4 +350,19 @@ func (s *Server) actOnEscalation(w http.ResponseWriter, r *http.Request, action,
 		done = fmt.Sprintf(done, saved.Level)
 	}
 	return s.redirect(w, r, "/escalations/"+strconv.FormatInt(saved.ID, 10), done)
+}
+
+// NextContactsHint tells the person raising the level who will be told.
+func (p *escalationDetailPage) NextContactsHint() string {
+	if !p.ShowContacts {
+		return "The programme’s managers are told."
+	}
+	if len(p.NextContacts) == 0 {
+		return fmt.Sprintf("%s has named no contacts for level %d; the programme’s managers are told.", p.Provider, p.NextLevel)
+	}
+	names := make([]string, len(p.NextContacts))
+	for i, c := range p.NextContacts {
+		names[i] = c.Name + " (" + c.Email + ")"
+	}
+	return fmt.Sprintf("%s’s level %d contacts are told: %s.", p.Provider, p.NextLevel, strings.Join(names, ", "))
 }

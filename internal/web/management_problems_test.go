@@ -221,6 +221,20 @@ func TestEscalationQueueAndActions(t *testing.T) {
 		}
 		mustStatus(t, c.Get("/escalations?level=4"), http.StatusBadRequest, "bad level filter")
 
+		// The page names the provider's contacts at this level, and those
+		// the next level would tell.
+		for _, ct := range []*itsm.EscalationContact{
+			{ProviderID: f.Provider.ID, Level: 1, Name: "Sam Service Desk", Email: "desk@provider.test"},
+			{ProviderID: f.Provider.ID, Level: 2, Name: "Dana Duty", Email: "duty@provider.test"},
+		} {
+			if err := db.AddEscalationContact(storetest.System(), ct); err != nil {
+				t.Fatal(err)
+			}
+		}
+		page = c.Get("/escalations/" + id(d.escalationA.ID))
+		mustContain(t, page.Body, "contacts on the escalation page", "contacts at level 1", "Sam Service Desk", "desk@provider.test",
+			"level 2 contacts are told: Dana Duty (duty@provider.test)")
+
 		// The provider reads its ticket's escalation and has no actions.
 		page = e.as(f.ProviderAgent).Get("/escalations/" + id(d.escalationA.ID))
 		mustStatus(t, page, http.StatusOK, "provider's escalation")
@@ -271,5 +285,27 @@ func TestEscalationContacts(t *testing.T) {
 			t.Error("the provider is offered to change its contacts")
 		}
 		mustStatus(t, e.as(f.ProviderAgent).Get("/organisations/"+id(other.ID)+"/escalation-contacts"), http.StatusNotFound, "another provider's contacts")
+	})
+}
+
+// A ticket pending the customer has its clocks paused: the staff list says
+// so instead of showing a due instant that the pause keeps moving.
+func TestTicketListShowsPausedClocks(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		f := e.f
+		e.mustAgreement("Help desk agreement", nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		agent := storetest.As(f.Agent)
+		tk, err := db.CreateTicket(storetest.As(f.CustomerUserA), itsm.NewTicket{Title: "Which cost centre?", Description: "For the new school", Impact: itsm.Low, Urgency: itsm.Low})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc := itsm.StatusPendingCustomer
+		if _, err := db.UpdateTicket(agent, tk.ID, itsm.TicketUpdate{Status: &pc, Note: "Which school is it for?", Version: tk.Version}); err != nil {
+			t.Fatal(err)
+		}
+		page := e.as(f.Agent).Get("/tickets?status=pending+customer")
+		mustStatus(t, page, http.StatusOK, "pending list")
+		mustContain(t, page.Body, "pending list", tk.Ref, ">Paused<")
 	})
 }

@@ -70,10 +70,10 @@ func TestSLAReportPage(t *testing.T) {
 		c := e.as(f.Manager)
 		page := c.Get("/reports/sla")
 		mustStatus(t, page, http.StatusOK, "report")
-		mustContain(t, page.Body, "report", "Summary, September 2025 to February 2026", `name="from" value="2025-09"`, `name="to" value="2026-02"`,
+		mustContain(t, page.Body, "report", "Summary, October 2025 to March 2026", `name="from" value="2025-10"`, `name="to" value="2026-03"`,
 			"Tickets counted 2", "Responses on time 50% (1 of 2)", "Resolutions on time 50% (1 of 2)", "Breaches 2 (1 response, 1 resolution), of which 0 on tickets still open",
 			"Mean time to resolve 21 hours 30 minutes", "Median time to resolve 21 hours 30 minutes", "90% resolved within 33 hours",
-			`<svg xmlns="http://www.w3.org/2000/svg"`, `role="img" aria-labelledby="sla-trend-title sla-trend-desc"`, "<caption>SLA figures by month, September 2025 to February 2026</caption>",
+			`<svg xmlns="http://www.w3.org/2000/svg"`, `role="img" aria-labelledby="sla-trend-title sla-trend-desc"`, "<caption>SLA figures by month, October 2025 to March 2026</caption>",
 			"February 2026 Not escalated Alpha Council P3 1 100% (1 of 1)", "Beta Health Board", `<summary class="ds_details__summary">How tickets are counted</summary>`,
 			itsm.SLAReportRules()[0], `href="/reports/sla.csv"`, `href="/reports/sla.xlsx"`, `href="/sla/what-if"`, `href="/agreements"`)
 		if strings.Contains(page.Body, "&lt;svg") {

@@ -79,13 +79,14 @@ type slaReportPage struct {
 }
 
 // slaReportQuery reads the report's filters: whole months, from and to
-// both included (the last six full months when absent), and the provider,
+// both included (the last six months, this one so far included, when
+// absent), and the provider,
 // customer, priority and type. Ids are passed to the store even when the
 // page offers no choice, so that a customer asking for another customer's
 // figures is told they do not exist.
 func slaReportQuery(q *listQuery, now time.Time) itsm.SLAReportFilter {
 	thisMonth := itsm.MonthStart(now)
-	f := itsm.SLAReportFilter{From: itsm.AddMonths(thisMonth, -6), To: thisMonth}
+	f := itsm.SLAReportFilter{From: itsm.AddMonths(thisMonth, -5), To: itsm.AddMonths(thisMonth, 1)}
 	if s := q.in.Get("from"); s != "" {
 		if m, err := itsm.ParseMonth(s); err != nil {
 			q.v.Add("from", "Enter the first month as a month and year, like 2026-01.")
