@@ -20,6 +20,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -133,7 +134,11 @@ func ParseServiceNowFile(name string, opts Options) (*Result, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	if n == 4 && bytes.Equal(magic[:], []byte("PK\x03\x04")) {
+	isZip := n == 4 && bytes.Equal(magic[:], []byte("PK\x03\x04"))
+	if !isZip && strings.EqualFold(filepath.Ext(name), ".zip") {
+		return nil, itsm.Errorf(itsm.EINVALID, "%s is named .zip but is not a zip archive; give the export's CSV file or the zip archive ServiceNow produced.", name)
+	}
+	if isZip {
 		zr, err := zip.NewReader(f, st.Size())
 		if err != nil {
 			return nil, fmt.Errorf("read zip archive %s: %w", name, err)

@@ -365,6 +365,11 @@ func TestParseFileReadsZipAndReportsProgress(t *testing.T) {
 	if _, err := ParseServiceNowFile(filepath.Join(dir, "absent.csv"), Options{}); err == nil {
 		t.Fatal("absent file read")
 	}
+	junk := filepath.Join(dir, "junk.zip")
+	os.WriteFile(junk, []byte("not an archive at all"), 0o600)
+	if _, err := ParseServiceNowFile(junk, Options{}); !strings.Contains(itsm.ErrorMessage(err), "is named .zip but is not a zip archive") {
+		t.Fatalf("a .zip that is not an archive: %v", err)
+	}
 }
 
 // TestContentHashIgnoresZoneOfTimes: the same instants hash the same.
