@@ -22,43 +22,73 @@ func (tx *Tx) audit(action, objectType string, objectID int64, orgID *int64, dif
 }
 
 func (tx *Tx) auditRef(action, objectType, objectID string, orgID *int64, diff json.RawMessage) error {
-	a := tx.actor
-	e := itsm.AuditEntry{
-		At: tx.now, ActorName: a.Name, OrgID: orgID, Action: action,
-		ObjectType: objectType, ObjectID: objectID, Diff: diff, IP: a.IP, RequestID: a.RequestID,
+	return tx.auditMany([]auditItem{{action, objectType, objectID, orgID, diff}})
+}
+
+// auditItem is one entry for auditMany.
+type auditItem struct {
+	action, objectType, objectID string
+	orgID                        *int64
+	diff                         json.RawMessage
+}
+
+// auditMany appends entries to the hash chain in tx, in order, by the
+// transaction's actor. It takes as many numbers from the head at once as
+// there are entries, chains their hashes in memory and writes them many rows
+// to a statement, so an import of 20,000 tickets costs a few dozen round
+// trips to the database instead of 60,000; the chain is the same as one
+// entry at a time would make.
+func (tx *Tx) auditMany(items []auditItem) error {
+	if len(items) == 0 {
+		return nil
 	}
+	a := tx.actor
+	var actorID *int64
 	if a.UserID != 0 {
 		id := a.UserID
-		e.ActorID = &id
+		actorID = &id
 	}
-	if a.System && a.Name == "" {
-		e.ActorName = "system"
+	name := a.Name
+	if a.System && name == "" {
+		name = "system"
 	}
-	if len(e.Diff) == 0 {
-		e.Diff = json.RawMessage("{}")
-	}
-	if authObjects[objectType] {
-		tx.authChanged = true
-	}
+	first := items[0]
 	// Taking the head row first locks it (PostgreSQL) or holds the write
-	// lock (SQLite), so entries are appended one at a time.
-	var seq int64
+	// lock (SQLite), so entries are appended one writer at a time.
+	var last int64
 	var prev string
-	if err := tx.queryRow(`UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&seq, &prev); err != nil {
-		return fmt.Errorf("audit %s %s: advance head: %w", action, objectType, err)
+	if err := tx.queryRow(`UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash`, len(items)).Scan(&last, &prev); err != nil {
+		return fmt.Errorf("audit %s %s: advance head: %w", first.action, first.objectType, err)
 	}
-	e.ID = seq
-	e.PrevHash = prev
-	e.ContentHash = contentHash(&e)
-	e.Hash = chainHash(e.ID, e.PrevHash, e.ContentHash)
-	if _, err := tx.exec(`INSERT INTO audit_log (id, at, actor_id, actor_name, org_id, action, object_type, object_id, diff, ip, request_id, content_hash, prev_hash, hash, tombstoned)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, ts(e.At), e.ActorID, e.ActorName, e.OrgID, e.Action, e.ObjectType, e.ObjectID, string(e.Diff), e.IP, e.RequestID,
-		e.ContentHash, e.PrevHash, e.Hash, false); err != nil {
-		return fmt.Errorf("audit %s %s: insert: %w", action, objectType, err)
+	const width, chunk = 15, 500
+	args := make([]any, 0, min(len(items), chunk)*width)
+	for start := 0; start < len(items); start += chunk {
+		part := items[start:min(start+chunk, len(items))]
+		args = args[:0]
+		for i, it := range part {
+			e := itsm.AuditEntry{
+				ID: last - int64(len(items)) + int64(start+i) + 1, At: tx.now, ActorID: actorID, ActorName: name, OrgID: it.orgID,
+				Action: it.action, ObjectType: it.objectType, ObjectID: it.objectID, Diff: it.diff, IP: a.IP, RequestID: a.RequestID, PrevHash: prev,
+			}
+			if len(e.Diff) == 0 {
+				e.Diff = json.RawMessage("{}")
+			}
+			if authObjects[it.objectType] {
+				tx.authChanged = true
+			}
+			e.ContentHash = contentHash(&e)
+			e.Hash = chainHash(e.ID, e.PrevHash, e.ContentHash)
+			prev = e.Hash
+			args = append(args, e.ID, ts(e.At), e.ActorID, e.ActorName, e.OrgID, e.Action, e.ObjectType, e.ObjectID, string(e.Diff), e.IP, e.RequestID,
+				e.ContentHash, e.PrevHash, e.Hash, false)
+		}
+		if _, err := tx.exec(`INSERT INTO audit_log (id, at, actor_id, actor_name, org_id, action, object_type, object_id, diff, ip, request_id, content_hash, prev_hash, hash, tombstoned)
+		VALUES `+placeholders(len(part), width), args...); err != nil {
+			return fmt.Errorf("audit %s %s: insert: %w", first.action, first.objectType, err)
+		}
 	}
-	if _, err := tx.exec(`UPDATE audit_head SET hash = ? WHERE id = 1`, e.Hash); err != nil {
-		return fmt.Errorf("audit %s %s: update head: %w", action, objectType, err)
+	if _, err := tx.exec(`UPDATE audit_head SET hash = ? WHERE id = 1`, prev); err != nil {
+		return fmt.Errorf("audit %s %s: update head: %w", first.action, first.objectType, err)
 	}
 	return nil
 }

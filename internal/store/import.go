@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -313,12 +314,11 @@ func (tx *Tx) createImported(org *itsm.Organisation, rows []importRow) error {
 	if err := tx.insertImportedEvents(rows); err != nil {
 		return err
 	}
+	entries := make([]auditItem, len(rows))
 	for i, r := range rows {
-		if err := tx.audit(itsm.AuditCreate, "ticket", r.id, &org.ID, importCreateDiff(org, r, numbers[i])); err != nil {
-			return err
-		}
+		entries[i] = auditItem{itsm.AuditCreate, "ticket", strconv.FormatInt(r.id, 10), &org.ID, importCreateDiff(org, r, numbers[i])}
 	}
-	return nil
+	return tx.auditMany(entries)
 }
 
 // insertImportedEvents writes the tickets' histories, many rows per

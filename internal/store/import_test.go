@@ -413,9 +413,15 @@ func TestImportServiceNowSample(t *testing.T) {
 // agreement in force, so every ticket's SLA clocks are computed.
 func BenchmarkImportServiceNow(b *testing.B) {
 	dir := dataDir(b)
+	for _, e := range storetest.Engines(b) {
+		b.Run(string(e), func(b *testing.B) { benchmarkImportServiceNow(b, dir, e) })
+	}
+}
+
+func benchmarkImportServiceNow(b *testing.B, dir string, e store.Engine) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		db := storetest.MustOpen(b, store.SQLite)
+		db := storetest.MustOpen(b, e)
 		f := storetest.MustSeed(b, db)
 		ag := &itsm.ServiceAgreement{Name: "Help desk agreement", ProviderID: f.Provider.ID, EffectiveFrom: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC),
 			Calendar: itsm.OfficeHoursSpec(), Targets: itsm.DefaultTargets()}
