@@ -271,7 +271,8 @@ func addBankHolidays(v *itsm.Validation, cal *itsm.CalendarSpec, in agreementInp
 		if ve != nil {
 			detail = strings.TrimPrefix(ve.Message, "is not gov.uk's bank-holidays.json: ")
 		}
-		v.Add("bank_holidays_file", fmt.Sprintf("The file is not gov.uk’s bank-holidays.json (%s). Download it from www.gov.uk/bank-holidays.json and choose it again.", truncate(detail, 120)))
+		detail = strings.ReplaceAll(truncate(detail, 120), "'", "’")
+		v.Add("bank_holidays_file", fmt.Sprintf("The file is not gov.uk’s bank-holidays.json: %s. Download it from www.gov.uk/bank-holidays.json and choose it again.", detail))
 	default:
 		cal.Holidays = itsm.AddHolidayDates(cal.Holidays, hs)
 	}
