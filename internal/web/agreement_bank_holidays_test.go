@@ -30,7 +30,9 @@ func TestAgreementFormBankHolidays(t *testing.T) {
 		mustContain(t, form.Body, "new agreement form", `enctype="multipart/form-data"`, `<label class="ds_label" for="bank_holidays_file">Bank holidays from gov.uk (bank-holidays.json)</label>`,
 			`<option value="scotland" selected>Scotland</option>`, `<option value="northern-ireland">Northern Ireland</option>`)
 
-		feed := func(data string) fileUpload { return fileUpload{"bank_holidays_file", "bank-holidays.json", []byte(data)} }
+		feed := func(data string) fileUpload {
+			return fileUpload{"bank_holidays_file", "bank-holidays.json", []byte(data)}
+		}
 		bad := []struct {
 			name, division string
 			file           fileUpload

@@ -61,13 +61,13 @@ type agreementInput struct {
 	holidaySet, extraHolidays, warnPercentages        string
 	division                                          string
 	allDay                                            bool
+	hours                                             weekHours
+	targets                                           targetValues
+	pause                                             []string
 	// feed is the gov.uk bank-holidays.json file chosen, if any; feedErr
 	// says why it could not be taken.
 	feed    []byte
 	feedErr error
-	hours                                             weekHours
-	targets                                           targetValues
-	pause                                             []string
 }
 
 func readAgreementForm(form url.Values) agreementInput {
