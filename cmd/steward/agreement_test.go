@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/steward-itsm/steward/internal/sla"
 	"github.com/steward-itsm/steward/internal/store"
 	"github.com/steward-itsm/steward/internal/store/storetest"
 )
@@ -110,5 +112,44 @@ func TestSLACommandMessages(t *testing.T) {
 	code, _, errOut = runCLI(t, "sla", "simulate", in)
 	if code != 1 || !strings.Contains(errOut, "targets.P1.resolution: 100000h is more than 10 years") {
 		t.Errorf("too long a target: exit %d, %q", code, errOut)
+	}
+}
+
+// TestSLAHolidaysCompareGovUK runs `steward sla holidays --govuk FILE`: a
+// feed matching the computed set says so; one that differs prints each
+// difference and fails.
+func TestSLAHolidaysCompareGovUK(t *testing.T) {
+	hs, err := sla.HolidaySet(sla.SetScotland, 2027)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := []map[string]any{}
+	for _, h := range hs {
+		name, notes := strings.TrimSuffix(h.Name, " (substitute day)"), ""
+		if h.Substitute {
+			notes = "Substitute day"
+		}
+		events = append(events, map[string]any{"title": strings.ReplaceAll(name, "'", "’"), "date": h.Date.String(), "notes": notes, "bunting": true})
+	}
+	write := func(events []map[string]any) string {
+		b, err := json.Marshal(map[string]any{"scotland": map[string]any{"division": "scotland", "events": events}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(t.TempDir(), "bank-holidays.json")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	code, out, errOut := runCLI(t, "sla", "holidays", "--set", "scotland", "--year", "2027", "--govuk", write(events))
+	if code != 0 || !strings.Contains(out, "match the computed set") {
+		t.Fatalf("matching feed: exit %d\n%s%s", code, out, errOut)
+	}
+	changed := append(slices.Clone(events[1:]), map[string]any{"title": "Extra day", "date": "2027-06-07", "notes": "", "bunting": true})
+	code, out, errOut = runCLI(t, "sla", "holidays", "--set", "scotland", "--year", "2027", "--govuk", write(changed))
+	if code != 1 || !strings.Contains(out, "2027-01-01  only computed: New Year's Day") || !strings.Contains(out, "2027-06-07  only gov.uk:   Extra day") ||
+		!strings.Contains(errOut, "differ from the computed set on 2 days") {
+		t.Fatalf("differing feed: exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/steward-itsm/steward/internal/itsm"
 	"github.com/steward-itsm/steward/internal/sla"
 )
 
@@ -29,11 +33,12 @@ func cmdSLA(ctx context.Context, args []string, e env) error {
 func cmdSLAHolidays(args []string, e env) error {
 	fs := newFlags("sla holidays", e)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: steward sla holidays [--set SET] [--year YEAR]\n\nLists a holiday set's bank holidays for a year as JSON, like GET /api/v1/holidays.\n\nFlags:")
+		fmt.Fprintln(fs.Output(), "usage: steward sla holidays [--set SET] [--year YEAR] [--govuk bank-holidays.json]\n\nLists a holiday set's bank holidays for a year as JSON, like GET /api/v1/holidays;\nwith --govuk, compares them with gov.uk's published list instead and prints the differences.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	set := fs.String("set", sla.SetScotland, "holiday set: "+strings.Join(sla.HolidaySetNames(), ", "))
 	year := fs.Int("year", time.Now().Year(), "year")
+	govuk := fs.String("govuk", "", "gov.uk's bank-holidays.json (from https://www.gov.uk/bank-holidays.json) to compare with the computed set")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,6 +49,9 @@ func cmdSLAHolidays(args []string, e env) error {
 	hs, err := sla.HolidaySet(*set, *year)
 	if err != nil {
 		return err
+	}
+	if *govuk != "" {
+		return compareGovUK(e, *govuk, *set, *year, hs)
 	}
 	type holiday struct {
 		Date string `json:"date"`
@@ -100,4 +108,68 @@ func simulationError(err error) error {
 		return fmt.Errorf("invalid input: %s", ve.Error())
 	}
 	return err
+}
+
+// compareGovUK prints where gov.uk's published bank holidays for a division
+// and year differ from the computed set: days only one of them has, and
+// days they name differently. Differences make the command fail, so a
+// script can check the rules before a new year.
+func compareGovUK(e env, file, set string, year int, computed []sla.Holiday) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("--govuk: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, itsm.MaxBankHolidaysFile+1))
+	if err != nil {
+		return fmt.Errorf("--govuk: read %s: %w", file, err)
+	}
+	if len(data) > itsm.MaxBankHolidaysFile {
+		return fmt.Errorf("--govuk: %s is larger than 1 MiB; gov.uk's bank-holidays.json is about 20 KB", file)
+	}
+	all, err := sla.GovUKDivisionHolidays(data, set)
+	if err != nil {
+		return fmt.Errorf("--govuk: %s: %w", file, err)
+	}
+	published := map[string]string{}
+	for _, h := range all {
+		if h.Date.Year == year {
+			published[h.Date.String()] = h.Name
+		}
+	}
+	if len(published) == 0 {
+		return fmt.Errorf("--govuk: %s has no %s bank holidays in %d; gov.uk publishes about two years ahead", file, set, year)
+	}
+	ours := map[string]string{}
+	for _, h := range computed {
+		ours[h.Date.String()] = h.Name
+	}
+	dates := slices.Sorted(maps.Keys(published))
+	for d := range ours {
+		if _, ok := published[d]; !ok {
+			dates = append(dates, d)
+		}
+	}
+	slices.Sort(dates)
+	diffs := 0
+	for _, d := range dates {
+		g, inFeed := published[d]
+		c, inSet := ours[d]
+		switch {
+		case !inSet:
+			fmt.Fprintf(e.stdout, "%s  only gov.uk:   %s\n", d, g)
+		case !inFeed:
+			fmt.Fprintf(e.stdout, "%s  only computed: %s\n", d, c)
+		case g != c:
+			fmt.Fprintf(e.stdout, "%s  named differently: gov.uk %q, computed %q\n", d, g, c)
+		default:
+			continue
+		}
+		diffs++
+	}
+	if diffs > 0 {
+		return fmt.Errorf("gov.uk's %s bank holidays for %d differ from the computed set on %d days", set, year, diffs)
+	}
+	fmt.Fprintf(e.stdout, "gov.uk's %s bank holidays for %d match the computed set (%d days).\n", set, year, len(published))
+	return nil
 }
