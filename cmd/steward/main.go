@@ -33,7 +33,8 @@ Commands:
   agreement add|list        manage help desk service agreements
   verify                    check the audit log's hash chain
   sla simulate FILE.json    what-if SLA simulation (same JSON as the API)
-  sla holidays              list a holiday set's bank holidays for a year
+  sla holidays              list a holiday set's bank holidays for a year, or compare
+                            them with gov.uk's bank-holidays.json (--govuk FILE)
   import servicenow FILE    import a ServiceNow incident export (CSV or zip)
   import csv --kind K FILE  import organisations, users or integrations (all or nothing)
   export csv --kind K       export organisations, users or integrations as CSV

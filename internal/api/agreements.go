@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -21,6 +22,18 @@ type agreementCreate struct {
 	Targets       map[string]itsm.Target `json:"targets"`
 	PauseStatuses []string               `json:"pause_statuses"`
 	WarnFractions []float64              `json:"warn_fractions"`
+	// BankHolidays adds one division of gov.uk's bank-holidays.json to
+	// the calendar's holidays.
+	BankHolidays *bankHolidays `json:"bank_holidays"`
+}
+
+// bankHolidays is gov.uk's bank-holidays.json, as published at
+// https://www.gov.uk/bank-holidays.json, and the division to take from it.
+// The feed is gov.uk's, so it is read as gov.uk writes it: fields Steward
+// does not use are ignored.
+type bankHolidays struct {
+	Division string          `json:"division"`
+	Feed     json.RawMessage `json:"feed"`
 }
 
 // listAgreements serves GET /api/v1/agreements: newest in force first.
@@ -73,6 +86,14 @@ func (a *API) createAgreement(w http.ResponseWriter, r *http.Request) error {
 		}
 		ag.EffectiveFrom = t.UTC().Truncate(time.Microsecond) // as stored
 	}
+	if in.BankHolidays != nil {
+		if len(in.BankHolidays.Feed) == 0 {
+			return fieldError("bank_holidays.feed", "bank_holidays.feed is missing; give the JSON object published at https://www.gov.uk/bank-holidays.json.")
+		}
+		if err := itsm.ApplyBankHolidays(&ag.Calendar, in.BankHolidays.Feed, in.BankHolidays.Division); err != nil {
+			return slaInputError(err)
+		}
+	}
 	for i, s := range in.PauseStatuses {
 		if st := itsm.TicketStatus(s); !st.Valid() || !st.Open() {
 			field := fmt.Sprintf("pause_statuses[%d]", i)
@@ -83,7 +104,11 @@ func (a *API) createAgreement(w http.ResponseWriter, r *http.Request) error {
 	// answer with the SLA engine's field names in whole sentences. Missing
 	// targets are left to the service, which names each priority missing.
 	if len(ag.Targets) > 0 {
-		if _, err := ag.Policy(); err != nil {
+		p, err := ag.Policy()
+		if err == nil {
+			err = p.ValidateLimits()
+		}
+		if err != nil {
 			return slaInputError(err)
 		}
 	}

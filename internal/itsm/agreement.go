@@ -95,7 +95,11 @@ func (a *ServiceAgreement) Validate() error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if _, err := a.Policy(); err != nil {
+	p, err := a.Policy()
+	if err == nil {
+		err = p.ValidateLimits()
+	}
+	if err != nil {
 		return SLAError(err)
 	}
 	return nil

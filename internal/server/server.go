@@ -89,6 +89,9 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("POST /import", large)
 	// Files of checks (YAML or JSON) for bulk set-up.
 	mux.Handle("POST /checks/import", large)
+	// A new agreement may carry gov.uk's bank-holidays.json (the form
+	// refuses one over itsm.MaxBankHolidaysFile beside the field).
+	mux.Handle("POST /agreements/new", large)
 	// Document library uploads: the forms that carry a document file.
 	maxDoc := cfg.MaxDocumentSize
 	if maxDoc <= 0 {

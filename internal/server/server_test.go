@@ -100,7 +100,7 @@ func TestUploadFormsTakeLargeBodies(t *testing.T) {
 		path   string
 		upload bool
 	}{
-		{"/tickets/new", true}, {"/tickets/1/attachments", true}, {"/changes/new", true}, {"/changes/1/attachments", true}, {"/import", true}, {"/checks/import", true},
+		{"/tickets/new", true}, {"/tickets/1/attachments", true}, {"/changes/new", true}, {"/changes/1/attachments", true}, {"/import", true}, {"/checks/import", true}, {"/agreements/new", true},
 		{"/tickets/1/comment", false}, {"/changes/1/transition", false}, {"/changes/1/edit", false},
 	} {
 		if got := web.IsUpload(httptest.NewRequest(http.MethodPost, c.path, nil)); got != c.upload {

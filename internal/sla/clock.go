@@ -117,6 +117,70 @@ func (p Policy) Validate() error {
 	return nil
 }
 
+// MaxTargetYears bounds a target: at most this many years of the calendar's
+// business time. A longer target is a typing mistake, and on a calendar
+// with little working time its due instant would lie beyond the horizon
+// every walk stops at (about 250 years), so no real instant could be given.
+const MaxTargetYears = 10
+
+// MaxTarget returns the longest target the calendar accepts: MaxTargetYears
+// years (521 weeks) of its weekly working time.
+func (c *Calendar) MaxTarget() time.Duration {
+	var week time.Duration
+	if c.allDay {
+		week = 7 * 24 * time.Hour
+	} else {
+		for _, t := range c.dayTotal {
+			week += time.Duration(t)
+		}
+	}
+	return week * 521
+}
+
+// ValidateLimits checks that no target is longer than the calendar's
+// MaxTarget, naming the first such field in priority order. It is separate
+// from Validate so that agreements stored before the limit existed still
+// evaluate: new agreements and simulations are checked with both.
+func (p Policy) ValidateLimits() error {
+	if p.Calendar == nil {
+		return &ValidationError{Field: "calendar", Message: "is missing"}
+	}
+	limit := p.Calendar.MaxTarget()
+	prios := make([]string, 0, len(p.Targets))
+	for prio := range p.Targets {
+		prios = append(prios, prio)
+	}
+	slices.Sort(prios)
+	for _, prio := range prios {
+		t := p.Targets[prio]
+		if t.Response > limit {
+			return &ValidationError{Field: "targets." + prio + ".response", Message: tooLongTarget(t.Response, limit)}
+		}
+		if t.Resolution > limit {
+			return &ValidationError{Field: "targets." + prio + ".resolution", Message: tooLongTarget(t.Resolution, limit)}
+		}
+	}
+	return nil
+}
+
+func tooLongTarget(d, limit time.Duration) string {
+	return fmt.Sprintf("%s is more than %d years of this calendar's business time; give at most %s", formatTarget(d), MaxTargetYears, formatTarget(limit))
+}
+
+// formatTarget writes a target as it is typed: 20840h, 90h30m.
+func formatTarget(d time.Duration) string {
+	h, m := int64(d/time.Hour), int64(d%time.Hour/time.Minute)
+	switch {
+	case d%time.Minute != 0:
+		return d.String()
+	case m == 0:
+		return fmt.Sprintf("%dh", h)
+	case h == 0:
+		return fmt.Sprintf("%dm", m)
+	}
+	return fmt.Sprintf("%dh%dm", h, m)
+}
+
 // Warning is the instant a clock reaches one warning fraction of its target.
 // For a clock still short of it, At is a forecast that assumes the clock
 // keeps running from now; it moves if the ticket is paused.
@@ -424,6 +488,9 @@ func validateEvents(policy Policy, events []Event) error {
 			}
 			err = firstErr(notHere("by", ev.By), notHere("priority", ev.Priority))
 		case EventPriority:
+			if strings.TrimSpace(ev.Priority) == "" {
+				return &ValidationError{Field: field("priority"), Message: "is missing; a priority event says which priority the ticket moved to"}
+			}
 			if _, ok := policy.Targets[ev.Priority]; !ok {
 				return &ValidationError{Field: field("priority"), Message: unknownPriorityMessage(ev.Priority, policy.Targets)}
 			}

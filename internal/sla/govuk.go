@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -58,4 +59,41 @@ func ParseGovUKBankHolidays(r io.Reader) (map[string][]Holiday, error) {
 		out[division] = hs
 	}
 	return out, nil
+}
+
+// GovUKDivisions are the divisions of gov.uk's bank-holidays.json, as the
+// feed's keys: the same names as the built-in holiday sets.
+func GovUKDivisions() []string { return HolidaySetNames() }
+
+// GovUKDivisionHolidays reads gov.uk's bank-holidays.json from data and
+// returns one division's holidays in date order. Mistakes are
+// *ValidationError: Field "feed" when data is not the feed (not one JSON
+// object, a malformed event, or none of gov.uk's divisions), "division"
+// when the division is not one of gov.uk's or the feed has no holidays for
+// it. Callers bound data; gov.uk's file is about 20 KB.
+func GovUKDivisionHolidays(data []byte, division string) ([]Holiday, error) {
+	known := GovUKDivisions()
+	if !slices.Contains(known, division) {
+		msg := fmt.Sprintf("%q is not one of gov.uk's divisions (%s)", division, strings.Join(known, ", "))
+		if division == "" {
+			msg = "is missing; give one of gov.uk's divisions (" + strings.Join(known, ", ") + ")"
+		}
+		return nil, &ValidationError{Field: "division", Message: msg}
+	}
+	if !json.Valid(data) || len(bytes.TrimSpace(data)) == 0 || bytes.TrimSpace(data)[0] != '{' {
+		return nil, &ValidationError{Field: "feed", Message: "is not gov.uk's bank-holidays.json: it is not a JSON object"}
+	}
+	feed, err := ParseGovUKBankHolidays(bytes.NewReader(data))
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), "read gov.uk bank holidays: ")
+		return nil, &ValidationError{Field: "feed", Message: "is not gov.uk's bank-holidays.json: " + msg}
+	}
+	if !slices.ContainsFunc(known, func(d string) bool { _, ok := feed[d]; return ok }) {
+		return nil, &ValidationError{Field: "feed", Message: "is not gov.uk's bank-holidays.json: it has none of gov.uk's divisions (" + strings.Join(known, ", ") + ")"}
+	}
+	hs := feed[division]
+	if len(hs) == 0 {
+		return nil, &ValidationError{Field: "division", Message: fmt.Sprintf("the feed has no bank holidays for %q", division)}
+	}
+	return hs, nil
 }

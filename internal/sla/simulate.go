@@ -166,6 +166,9 @@ func Simulate(in SimulationInput, now time.Time) (SimulationOutput, error) {
 	if err := policy.Validate(); err != nil {
 		return SimulationOutput{}, err
 	}
+	if err := policy.ValidateLimits(); err != nil {
+		return SimulationOutput{}, err
+	}
 	if in.Now != "" {
 		t, err := time.Parse(time.RFC3339, in.Now)
 		if err != nil {

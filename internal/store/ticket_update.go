@@ -361,6 +361,9 @@ func (db *DB) ReopenTicket(ctx context.Context, id int64, reason string, version
 		if err != nil {
 			return err
 		}
+		if days == 0 {
+			return &itsm.Error{Code: itsm.EINVALID, Message: fmt.Sprintf("Re-opening resolved tickets is turned off for this service desk, so %s cannot be re-opened; raise a new ticket and mention it.", t.Ref)}
+		}
 		if t.ResolvedAt != nil && tx.now.Sub(*t.ResolvedAt) > time.Duration(days)*24*time.Hour {
 			return &itsm.Error{Code: itsm.EINVALID, Message: fmt.Sprintf("%s was resolved more than %d days ago, so it can no longer be re-opened; raise a new ticket and mention it.", t.Ref, days)}
 		}

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/steward-itsm/steward/internal/itsm"
+	"github.com/steward-itsm/steward/internal/sla"
 )
 
 // agreementFormPage adds a service agreement. An agreement never changes
@@ -18,8 +21,9 @@ type agreementFormPage struct {
 	basePage
 	Name, Provider, Customer, EffectiveFrom string
 	TimeZone, HolidaySet, ExtraHolidays     string
-	WarnPercentages                         string
+	WarnPercentages, BankHolidaysDivision   string
 	Providers, Customers, HolidaySets       []option
+	Divisions                               []option
 	AllDay, PauseStatuses                   checkboxGroup
 	Week, Targets                           []inputGroup
 }
@@ -28,7 +32,7 @@ type agreementFormPage struct {
 func agreementFields() []string {
 	out := []string{"name", "provider_id", "customer_id", "effective_from", "time_zone", "all_day"}
 	out = append(out, weekFieldIDs()...)
-	out = append(out, "holiday_set", "extra_holidays")
+	out = append(out, "holiday_set", "extra_holidays", "bank_holidays_file", "bank_holidays_division")
 	out = append(out, targetFieldIDs()...)
 	return append(out, "pause_statuses", "warn_percentages")
 }
@@ -55,10 +59,15 @@ func canCreateAgreements(a *itsm.Actor) error {
 type agreementInput struct {
 	name, provider, customer, effectiveFrom, timeZone string
 	holidaySet, extraHolidays, warnPercentages        string
+	division                                          string
 	allDay                                            bool
 	hours                                             weekHours
 	targets                                           targetValues
 	pause                                             []string
+	// feed is the gov.uk bank-holidays.json file chosen, if any; feedErr
+	// says why it could not be taken.
+	feed    []byte
+	feedErr error
 }
 
 func readAgreementForm(form url.Values) agreementInput {
@@ -67,7 +76,55 @@ func readAgreementForm(form url.Values) agreementInput {
 		effectiveFrom: strings.TrimSpace(form.Get("effective_from")), timeZone: strings.TrimSpace(form.Get("time_zone")),
 		holidaySet: form.Get("holiday_set"), extraHolidays: form.Get("extra_holidays"), warnPercentages: strings.TrimSpace(form.Get("warn_percentages")),
 		allDay: form.Get("all_day") == "yes", hours: readWeekHours(form), targets: readTargets(form), pause: form["pause_statuses"],
+		division: form.Get("bank_holidays_division"),
 	}
+}
+
+// divisionOptions are the divisions of gov.uk's bank-holidays.json.
+func divisionOptions() []option {
+	var out []option
+	for _, d := range itsm.BankHolidayDivisions() {
+		out = append(out, option{Value: d[0], Label: d[1]})
+	}
+	return out
+}
+
+func divisionLabel(division string) string {
+	for _, d := range itsm.BankHolidayDivisions() {
+		if d[0] == division {
+			return d[1]
+		}
+	}
+	return division
+}
+
+// bankHolidaysFile reads the gov.uk bank-holidays.json chosen on the form:
+// nil when none was chosen. The file is never stored, so only its size is
+// checked here; sla.GovUKDivisionHolidays judges the rest.
+func bankHolidaysFile(r *http.Request) ([]byte, error) {
+	const field = "bank_holidays_file"
+	if r.MultipartForm == nil || len(r.MultipartForm.File[field]) == 0 {
+		return nil, nil
+	}
+	files := r.MultipartForm.File[field]
+	switch {
+	case len(files) > 1:
+		return nil, fieldErr(field, "Choose one bank holidays file.")
+	case files[0].Size > itsm.MaxBankHolidaysFile:
+		return nil, fieldErr(field, "The bank holidays file must be smaller than 1 MB: gov.uk’s bank-holidays.json is about 20 KB.")
+	case files[0].Size == 0:
+		return nil, fieldErr(field, "The bank holidays file you chose is empty. Choose the bank-holidays.json file downloaded from www.gov.uk/bank-holidays.json.")
+	}
+	f, err := files[0].Open()
+	if err != nil {
+		return nil, fmt.Errorf("open uploaded bank holidays file: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, itsm.MaxBankHolidaysFile))
+	if err != nil {
+		return nil, fmt.Errorf("read uploaded bank holidays file: %w", err)
+	}
+	return data, nil
 }
 
 func (s *Server) agreementFormPage(w http.ResponseWriter, r *http.Request, in agreementInput) (*agreementFormPage, error) {
@@ -81,10 +138,10 @@ func (s *Server) agreementFormPage(w http.ResponseWriter, r *http.Request, in ag
 	}
 	p := &agreementFormPage{basePage: s.newPage(w, r, "Add a service agreement"),
 		Providers: slices.Concat([]option{{Value: "", Label: "Choose a provider"}}, providers),
-		Customers: withAll("Every customer (a general agreement)", customers), HolidaySets: holidaySetOptions()}
+		Customers: withAll("Every customer (a general agreement)", customers), HolidaySets: holidaySetOptions(), Divisions: divisionOptions()}
 	p.BackHref = "/agreements"
 	p.Name, p.Provider, p.Customer, p.EffectiveFrom, p.TimeZone = in.name, in.provider, in.customer, in.effectiveFrom, in.timeZone
-	p.HolidaySet, p.ExtraHolidays, p.WarnPercentages = in.holidaySet, in.extraHolidays, in.warnPercentages
+	p.HolidaySet, p.ExtraHolidays, p.WarnPercentages, p.BankHolidaysDivision = in.holidaySet, in.extraHolidays, in.warnPercentages, in.division
 	return p, nil
 }
 
@@ -105,7 +162,8 @@ func (s *Server) agreementNewForm(w http.ResponseWriter, r *http.Request) error 
 	}
 	cal := itsm.OfficeHoursSpec()
 	in := agreementInput{timeZone: cal.Timezone, holidaySet: cal.HolidaySet, hours: weekHoursOf(cal.Week),
-		targets: targetValuesOf(itsm.DefaultTargets()), pause: []string{string(itsm.StatusPendingCustomer)}, warnPercentages: "75, 90"}
+		targets: targetValuesOf(itsm.DefaultTargets()), pause: []string{string(itsm.StatusPendingCustomer)}, warnPercentages: "75, 90",
+		division: sla.SetScotland}
 	p, err := s.agreementFormPage(w, r, in)
 	if err != nil {
 		return err
@@ -123,6 +181,10 @@ func (s *Server) agreementCreate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in := readAgreementForm(r.PostForm)
+	in.feed, in.feedErr = bankHolidaysFile(r)
+	if in.feedErr != nil && !formFailed(in.feedErr) {
+		return in.feedErr
+	}
 	p, err := s.agreementFormPage(w, r, in)
 	if err != nil {
 		return err
@@ -165,6 +227,7 @@ func parseAgreement(in agreementInput, providers, customers []option) (*itsm.Ser
 		ag.EffectiveFrom = t.UTC()
 	}
 	ag.Calendar = parseCalendar(&v, in.timeZone, in.allDay, in.hours, in.holidaySet, in.extraHolidays)
+	addBankHolidays(&v, &ag.Calendar, in)
 	ag.Targets = in.targets.parse(&v)
 	ag.PauseStatuses = []string{}
 	for _, s := range in.pause {
@@ -176,6 +239,43 @@ func parseAgreement(in agreementInput, providers, customers []option) (*itsm.Ser
 	}
 	ag.WarnFractions = parseWarnPercentages(&v, in.warnPercentages)
 	return ag, v.Err()
+}
+
+// addBankHolidays adds the chosen division of the gov.uk bank-holidays.json
+// file, if one was chosen, to the calendar's holidays.
+func addBankHolidays(v *itsm.Validation, cal *itsm.CalendarSpec, in agreementInput) {
+	if in.division != "" && !hasOption(divisionOptions(), in.division) {
+		v.Add("bank_holidays_division", "Choose England and Wales, Scotland or Northern Ireland.")
+		return
+	}
+	switch {
+	case in.feedErr != nil:
+		v.Add("bank_holidays_file", itsm.ErrorFields(in.feedErr)["bank_holidays_file"])
+		return
+	case in.feed == nil:
+		return
+	case in.allDay:
+		v.Add("bank_holidays_file", "A 24×7 calendar has no holidays: remove the bank holidays file, or untick 24×7.")
+		return
+	case in.division == "":
+		v.Add("bank_holidays_division", "Choose the division whose bank holidays to take from the file.")
+		return
+	}
+	hs, err := sla.GovUKDivisionHolidays(in.feed, in.division)
+	var ve *sla.ValidationError
+	switch {
+	case errors.As(err, &ve) && ve.Field == "division":
+		v.Add("bank_holidays_division", fmt.Sprintf("The bank holidays file has no bank holidays for %s. Choose another division, or the file from www.gov.uk/bank-holidays.json.", divisionLabel(in.division)))
+	case err != nil:
+		detail := err.Error()
+		if ve != nil {
+			detail = strings.TrimPrefix(ve.Message, "is not gov.uk's bank-holidays.json: ")
+		}
+		detail = strings.ReplaceAll(truncate(detail, 120), "'", "’")
+		v.Add("bank_holidays_file", fmt.Sprintf("The file is not gov.uk’s bank-holidays.json: %s. Download it from www.gov.uk/bank-holidays.json and choose it again.", detail))
+	default:
+		cal.Holidays = itsm.AddHolidayDates(cal.Holidays, hs)
+	}
 }
 
 // parseCalendar checks the calendar's inputs and builds it.

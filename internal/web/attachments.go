@@ -13,11 +13,12 @@ import (
 	"github.com/steward-itsm/steward/internal/itsm"
 )
 
-var uploadPath = regexp.MustCompile(`^/((tickets|changes)/(new|[0-9]+/attachments)|import|checks/import)$`)
+var uploadPath = regexp.MustCompile(`^/((tickets|changes)/(new|[0-9]+/attachments)|import|checks/import|agreements/new)$`)
 
 // IsUpload reports whether r posts one of the forms that carry a file
 // ("Report an issue", "Raise a change", the upload forms of a ticket and
-// a change, and the CSV and check imports), whose bodies the server
+// a change, the CSV and check imports, and the new agreement form with its
+// gov.uk bank holidays file), whose bodies the server
 // lets grow past its usual limit to hold a file of up to
 // itsm.MaxAttachmentSize.
 func IsUpload(r *http.Request) bool {

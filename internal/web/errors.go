@@ -99,7 +99,10 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	case http.StatusRequestEntityTooLarge:
 		msg = "The form you sent is larger than Steward accepts. Go back, send less and try again."
-		if IsUpload(r) {
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/agreements/new":
+			msg = "The file you sent is too large: a bank holidays file must be smaller than 1 MB. Go back and choose gov.uk’s bank-holidays.json."
+		case IsUpload(r):
 			msg = "The file you sent is too large: files must be smaller than 10 MB. Go back and choose a smaller file."
 		}
 	case http.StatusInternalServerError:
