@@ -203,16 +203,22 @@ func (tx *Tx) erasePerson(u *itsm.User, reason string) (*itsm.ErasureSummary, er
 // already tombstoned by an earlier erasure is scrubbed again (it may name
 // this person too) but stays listed under that erasure. A person_erased
 // entry keeps its diff, which names nobody and holds the digest that
-// verification checks. The scan is a case-insensitive LIKE, so it errs
-// towards tombstoning too much (a short name inside a longer word); a name
-// holding characters JSON escapes (<, >, &) is found in the diff only
-// through the entry's actor or object.
+// verification checks. The scan is a case-insensitive LIKE: the address
+// anywhere, the full name as a whole value of the diff.
 func (tx *Tx) tombstoneAuditOf(id int64, email, name string) ([]int64, error) {
 	idText := strconv.FormatInt(id, 10)
 	lname := strings.ToLower(name)
 	cond := `actor_id = ? OR (object_type = 'user' AND (object_id = ? OR LOWER(object_id) = ?)) OR LOWER(actor_name) IN (?, ?)
 		OR LOWER(diff) LIKE ? ESCAPE '\' OR LOWER(diff) LIKE ? ESCAPE '\' OR LOWER(ip) LIKE ? ESCAPE '\' OR LOWER(object_id) = ?`
-	args := []any{id, idText, email, lname, email, likePattern(email), likePattern(name), likePattern(email), email}
+	// The name is looked for as a whole JSON string value in the diff
+	// ("to":"Ann Lee"), written as encoding/json writes it, so that a short
+	// name inside a longer word or sentence does not tombstone unrelated
+	// entries; free text naming the person is left, as it is elsewhere.
+	quoted, err := json.Marshal(name)
+	if err != nil {
+		return nil, err
+	}
+	args := []any{id, idText, email, lname, email, likePattern(email), likePattern(string(quoted)), likePattern(email), email}
 	var ids []int64
 	rows, err := tx.query(`SELECT id FROM audit_log WHERE tombstoned = ? AND (`+cond+`) ORDER BY id`, append([]any{false}, args...)...)
 	if err != nil {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -143,6 +144,12 @@ func TestErasePerson(t *testing.T) {
 			t.Fatalf("a refusal changed the person: %+v", got)
 		}
 
+		// An organisation whose name holds the person's name inside a longer
+		// one is not about them: its audit entry must survive the erasure.
+		namesake := &itsm.Organisation{Name: u.Name + " Supplies Ltd", Kind: itsm.OrgCustomer}
+		if err := db.CreateOrganisation(mgr, namesake); err != nil {
+			t.Fatal(err)
+		}
 		sum, err := db.ErasePerson(mgr, u.ID, "Subject request 2026/14, received 2 March")
 		if err != nil {
 			t.Fatal(err)
@@ -186,15 +193,22 @@ func TestErasePerson(t *testing.T) {
 			}
 		}
 		// No audit entry mentions the person's address or name any more.
-		rows, err := db.SQL().Query(`SELECT id, actor_name, object_id, diff, ip FROM audit_log ORDER BY id`)
+		rows, err := db.SQL().Query(`SELECT id, actor_name, object_type, object_id, diff, ip, tombstoned FROM audit_log ORDER BY id`)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for rows.Next() {
 			var id int64
-			var actor, object, d, ip string
-			if err := rows.Scan(&id, &actor, &object, &d, &ip); err != nil {
+			var actor, typ, object, d, ip string
+			var tombstoned bool
+			if err := rows.Scan(&id, &actor, &typ, &object, &d, &ip, &tombstoned); err != nil {
 				t.Fatal(err)
+			}
+			if typ == "organisation" && object == strconv.FormatInt(namesake.ID, 10) {
+				if tombstoned || !strings.Contains(d, namesake.Name) {
+					t.Errorf("the namesake organisation's entry %d was erased: %s", id, d)
+				}
+				continue
 			}
 			all := strings.ToLower(actor + " " + object + " " + d + " " + ip)
 			if strings.Contains(all, "user@alpha.test") || strings.Contains(all, strings.ToLower(u.Name)) {
