@@ -34,7 +34,7 @@ func TestPersonalDataPages(t *testing.T) {
 			if page := cl.Get(path); strings.Contains(page.Body, "Personal data") {
 				t.Errorf("%s is offered the personal data section", c.who.Name)
 			}
-			mustStatus(t, cl.Get(path+"/personal-data"), c.status, c.who.Name+" downloads")
+			mustStatus(t, cl.Get(path+"/personal-data.json"), c.status, c.who.Name+" downloads")
 			mustStatus(t, cl.Get(path+"/erase"), c.status, c.who.Name+" opens the erasure")
 			mustStatus(t, cl.Post(path+"/erase", url.Values{"reason": {"Request 7"}, "confirm_email": {u.Email}}), c.status, c.who.Name+" erases")
 		}
@@ -42,10 +42,10 @@ func TestPersonalDataPages(t *testing.T) {
 		c := e.as(f.Manager)
 		page := c.Get(path)
 		mustStatus(t, page, http.StatusOK, "person")
-		if !strings.Contains(page.Body, path+"/personal-data") || !strings.Contains(page.Body, path+"/erase") {
+		if !strings.Contains(page.Body, path+"/personal-data.json") || !strings.Contains(page.Body, path+"/erase") {
 			t.Fatalf("no personal data links:\n%s", excerpt(page.Body))
 		}
-		res := c.Get(path + "/personal-data")
+		res := c.Get(path + "/personal-data.json")
 		mustStatus(t, res, http.StatusOK, "download")
 		if cd := res.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
 			t.Errorf("download headers: %q %q", cd, res.Header.Get("Content-Type"))

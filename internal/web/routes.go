@@ -76,7 +76,7 @@ func (s *Server) routes() []route {
 		{"POST /users/{id}/edit", signedIn, s.userUpdate},
 		{"GET /users/{id}/password", signedIn, s.userPasswordForm},
 		{"POST /users/{id}/password", signedIn, s.userPassword},
-		{"GET /users/{id}/personal-data", signedIn, s.personalDataDownload},
+		{"GET /users/{id}/personal-data.json", signedIn, s.personalDataDownload},
 		{"GET /users/{id}/erase", signedIn, s.eraseForm},
 		{"POST /users/{id}/erase", signedIn, s.erase},
 
