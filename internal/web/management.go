@@ -82,8 +82,13 @@ const textareaMax = 20000
 // hours", "30 minutes", "1 hour 30 minutes". It never says days, since a
 // business day's length depends on the calendar.
 func businessTime(d time.Duration) string {
-	if d <= 0 {
+	switch {
+	case d <= 0:
 		return "0 minutes"
+	case d < 30*time.Second:
+		// A span that has only just begun (a ticket opened a moment ago)
+		// is not "0 minutes" long.
+		return "under a minute"
 	}
 	d = d.Round(time.Minute)
 	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)

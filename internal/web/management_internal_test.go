@@ -39,7 +39,7 @@ func TestCalendarFieldID(t *testing.T) {
 func TestFiguresInWords(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		0: "0 minutes", 30 * time.Minute: "30 minutes", time.Hour: "1 hour", 90 * time.Minute: "1 hour 30 minutes",
-		36 * time.Hour: "36 hours", 61 * time.Second: "1 minute",
+		36 * time.Hour: "36 hours", 61 * time.Second: "1 minute", 4 * time.Second: "under a minute", 40 * time.Second: "1 minute",
 	} {
 		if got := businessTime(d); got != want {
 			t.Errorf("businessTime(%s) = %q, want %q", d, got, want)
