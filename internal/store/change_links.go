@@ -156,7 +156,7 @@ func (db *DB) ChangeProblems(ctx context.Context, changeID int64) ([]*itsm.Probl
 				out = append(out, p)
 			}
 		}
-		return nil
+		return tx.scopeIncidentCounts(out)
 	})
 	return out, err
 }

@@ -51,7 +51,45 @@ func (tx *Tx) findProblem(id int64) (*itsm.Problem, error) {
 	if !canSeeProblem(tx.actor, p) {
 		return nil, itsm.ErrNotFound("problem")
 	}
+	if err := tx.scopeIncidentCounts([]*itsm.Problem{p}); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// scopeIncidentCounts makes each problem's count of linked incidents count
+// only those the caller may open: a provider sees how many of its own
+// tickets a problem causes, not how many other customers' tickets it
+// cannot see. Staff and auditors keep the full count.
+func (tx *Tx) scopeIncidentCounts(ps []*itsm.Problem) error {
+	a := tx.actor
+	if a.ReadsEverything() || len(ps) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*itsm.Problem, len(ps))
+	args := make([]any, 0, len(ps))
+	for _, p := range ps {
+		byID[p.ID] = p
+		p.Incidents = 0
+		args = append(args, p.ID)
+	}
+	var w where
+	w.add("l.target_type = 'problem' AND l.target_id IN ("+placeholders(len(ps), 1)+")", args...)
+	ticketScope(a, &w)
+	rows, err := tx.query(`SELECT l.target_id, COUNT(*) FROM ticket_links l JOIN tickets t ON t.id = l.ticket_id`+w.String()+` GROUP BY l.target_id`, w.args...)
+	if err != nil {
+		return fmt.Errorf("count incidents of problems: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return err
+		}
+		byID[id].Incidents = n
+	}
+	return rows.Err()
 }
 
 // CreateProblem records a problem (programme staff).
@@ -137,6 +175,9 @@ func (db *DB) FindProblems(ctx context.Context, f itsm.ProblemFilter) ([]*itsm.P
 	err := db.view(ctx, func(tx *Tx) error {
 		var err error
 		if out, err = queryAll(tx, scanProblemRow, `SELECT `+problemColumns+problemFrom+w.String()+` ORDER BY p.updated_at DESC, p.id DESC LIMIT ? OFFSET ?`, append(w.args, limit, offset)...); err != nil {
+			return err
+		}
+		if err := tx.scopeIncidentCounts(out); err != nil {
 			return err
 		}
 		return tx.queryRow(`SELECT COUNT(*) FROM problems p`+w.String(), w.args...).Scan(&total)
@@ -303,7 +344,13 @@ func (db *DB) TicketProblems(ctx context.Context, ticketID int64) ([]*itsm.Probl
 				out = append(out, &itsm.Problem{ID: p.ID, Ref: p.Ref, Title: p.Title, Workaround: p.Workaround, KnownError: true, Status: p.Status})
 			}
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if a.IsProvider() {
+			return tx.scopeIncidentCounts(out)
+		}
+		return nil
 	})
 	return out, err
 }

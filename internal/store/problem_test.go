@@ -58,6 +58,17 @@ func TestProblemsAndEscalations(t *testing.T) {
 		if _, err := db.FindProblemByID(storetest.As(f.ProviderAgent), p.ID); err != nil {
 			t.Fatalf("provider cannot see its problem: %v", err)
 		}
+		// The provider counts only the incidents it may open: none of
+		// them is escalated to it yet. Staff count them all.
+		if pp, _ := db.FindProblemByID(storetest.As(f.ProviderAgent), p.ID); pp.Incidents != 0 {
+			t.Errorf("the provider counts %d incidents it cannot open", pp.Incidents)
+		}
+		if ps, _, _ := db.FindProblems(storetest.As(f.ProviderAgent), itsm.ProblemFilter{}); len(ps) != 1 || ps[0].Incidents != 0 {
+			t.Errorf("the provider's problem list counts incidents it cannot open: %+v", ps)
+		}
+		if pp, _ := db.FindProblemByID(agent, p.ID); pp.Incidents != 1 {
+			t.Errorf("staff count %d incidents, want 1", pp.Incidents)
+		}
 		// Resolve, then the customer disputes it: an escalation at level 1.
 		pid := f.Provider.ID
 		tk, _ = db.UpdateTicket(agent, tk.ID, itsm.TicketUpdate{ProviderID: &pid, Version: tk.Version})

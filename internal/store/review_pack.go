@@ -252,6 +252,9 @@ func (tx *Tx) packProblems(providerID int64) ([]*itsm.Problem, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read open problems: %w", err)
 	}
+	if err := tx.scopeIncidentCounts(out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
