@@ -74,7 +74,7 @@ func TestSLAReportPage(t *testing.T) {
 			"Tickets counted 2", "Responses on time 50% (1 of 2)", "Resolutions on time 50% (1 of 2)", "Breaches 2 (1 response, 1 resolution), of which 0 on tickets still open",
 			"Mean time to resolve 21 hours 30 minutes", "Median time to resolve 21 hours 30 minutes", "90% resolved within 33 hours",
 			`<svg xmlns="http://www.w3.org/2000/svg"`, `role="img" aria-labelledby="sla-trend-title sla-trend-desc"`, "<caption>SLA figures by month, October 2025 to March 2026</caption>",
-			"February 2026 Not escalated Alpha Council P3 1 100% (1 of 1)", "Beta Health Board", `<summary class="ds_details__summary">How tickets are counted</summary>`,
+			"February 2026 Not escalated Alpha Council P3 1 100% (1 of 1)", "Beta Health Board", "Programme Team (the shared service)", `<summary class="ds_details__summary">How tickets are counted</summary>`,
 			itsm.SLAReportRules()[0], `href="/reports/sla.csv"`, `href="/reports/sla.xlsx"`, `href="/sla/what-if"`, `href="/agreements"`)
 		if strings.Contains(page.Body, "&lt;svg") {
 			t.Error("the chart is escaped instead of drawn")

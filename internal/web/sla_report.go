@@ -166,6 +166,16 @@ func (s *Server) slaReport(w http.ResponseWriter, r *http.Request) error {
 		if perr != nil {
 			return perr
 		}
+		// Outages of the shared service raise incidents in the programme's
+		// own organisation, so its rows can be chosen too.
+		programme, perr := s.orgsOfKind(r, itsm.OrgProgramme)
+		if perr != nil {
+			return perr
+		}
+		for _, o := range programme {
+			o.Label += " (the shared service)"
+			customers = append(customers, o)
+		}
 		p.Providers, p.Customers = withAll("All providers", providers), withAll("All customers", customers)
 		p.ShowProviderFilter, p.ShowOrgFilter = true, true
 	}
