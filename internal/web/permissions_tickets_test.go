@@ -15,7 +15,7 @@ import (
 // ticketRoutes are the service desk's routes this file's matrices cover;
 // TestTicketRoutesAreCovered keeps the list true to the route table.
 var ticketRoutes = []string{
-	"GET /tickets", "GET /tickets.csv", "GET /tickets/new", "POST /tickets/new", "POST /tickets/bulk-assign",
+	"GET /tickets", "GET /tickets.csv", "GET /tickets.xlsx", "GET /tickets/new", "POST /tickets/new", "POST /tickets/bulk-assign",
 	"GET /tickets/ref/{ref}", "GET /tickets/{id}", "POST /tickets/{id}/comment", "POST /tickets/{id}/attachments",
 	"POST /tickets/{id}/status", "POST /tickets/{id}/priority", "POST /tickets/{id}/assign", "POST /tickets/{id}/provider",
 	"POST /tickets/{id}/reopen", "POST /tickets/{id}/escalate", "POST /tickets/{id}/watch", "POST /tickets/{id}/unwatch",
@@ -61,6 +61,7 @@ func TestTicketPagePermissions(t *testing.T) {
 			{"/tickets", want{ok, ok, ok, ok, ok, ok, ok, see}},
 			{"/tickets?assignee=none&status=open", want{ok, ok, ok, ok, ok, ok, ok, see}},
 			{"/tickets.csv", want{ok, ok, ok, ok, ok, ok, ok, see}},
+			{"/tickets.xlsx", want{ok, ok, ok, ok, ok, ok, ok, see}},
 			{"/tickets/new", want{ok, ok, ok, no, no, ok, ok, see}},
 			{"/tickets/new?organisation_id=" + id(f.CustomerA.ID), want{ok, ok, ok, no, no, ok, ok, see}},
 			{"/tickets/" + a, want{ok, ok, ok, ok, none, ok, ok, see}},

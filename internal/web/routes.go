@@ -99,6 +99,7 @@ func (s *Server) routes() []route {
 		// desk. Bulk assignment: the service desk.
 		{"GET /tickets", signedIn, s.ticketList},
 		{"GET /tickets.csv", signedIn, s.ticketCSV},
+		{"GET /tickets.xlsx", signedIn, s.ticketXLSX},
 		{"GET /tickets/new", signedIn, s.ticketNewForm},
 		{"POST /tickets/new", signedIn, s.ticketCreate},
 		{"POST /tickets/bulk-assign", signedIn, s.ticketBulkAssign},

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -9,7 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/steward-itsm/steward/internal/httpx"
 	"github.com/steward-itsm/steward/internal/itsm"
+	"github.com/steward-itsm/steward/internal/report"
 )
 
 // breachingSoonWindow is how far ahead the "breaching soon" queue looks.
@@ -307,7 +311,7 @@ type ticketListPage struct {
 	Providers, Categories, Assignees, Dues []option
 	Sorts, AssignTo                        []option
 	Filtered, CanBulkAssign, CanRaise      bool
-	CSVHref, Here                          string
+	CSVHref, XLSXHref, Here                string
 }
 
 // ticketList shows the tickets the viewer may see: every ticket for staff
@@ -342,7 +346,7 @@ func (s *Server) ticketList(w http.ResponseWriter, r *http.Request) error {
 		Dues: withAll("Any time", ticketDueOptions), Sorts: ticketSortOptions,
 		Orgs: withAll("All customers", sc.Orgs), Providers: withAll("All providers", sc.Providers), Assignees: sc.assigneeOptions(),
 		Filtered: q.filtered(), CanBulkAssign: a.IsStaff() && len(tickets) > 0, CanRaise: canRaiseTickets(a) == nil,
-		CSVHref: q.href("/tickets.csv"), Here: r.URL.RequestURI()}
+		CSVHref: q.href("/tickets.csv"), XLSXHref: q.href("/tickets.xlsx"), Here: r.URL.RequestURI()}
 	p.Wide = true
 	if sc.Customer {
 		p.Caption = "Your organisation's tickets"
@@ -378,19 +382,69 @@ func (s *Server) ticketCSV(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := newCSV(w, "tickets.csv")
-	_ = out.Write("ref", "type", "title", "status", "priority", "impact", "urgency", "organisation", "requester", "assignee", "provider",
-		"category", "service", "component", "created_at", "updated_at", "response_due", "response_met_at", "response_breached",
-		"resolution_due", "resolution_breached", "resolved_at", "closed_at")
+	_ = out.Write(ticketExportHeader...)
 	writePages(s, ctx, out, "tickets", tickets, 0, func(n int) ([]*itsm.Ticket, error) {
 		f.Offset += n
 		page, _, err := s.svc.Tickets.FindTickets(ctx, f)
 		return page, err
-	}, func(t *itsm.Ticket) []string {
-		return []string{t.Ref, string(t.Type), t.Title, string(t.Status), t.Priority, string(t.Impact), string(t.Urgency),
-			t.OrgName, t.Requester, t.Assignee, t.Provider, t.Category, t.Service, t.Component, csvTime(t.CreatedAt), csvTime(t.UpdatedAt),
-			csvTimeOr(t.ResponseDue), csvTimeOr(t.ResponseMetAt), strconv.FormatBool(t.ResponseBreached),
-			csvTimeOr(t.ResolutionDue), strconv.FormatBool(t.ResolutionBreached), csvTimeOr(t.ResolvedAt), csvTimeOr(t.ClosedAt)}
-	})
+	}, func(t *itsm.Ticket) []string { return csvCells(ticketExportRow(t)) })
+	return nil
+}
+
+// ticketExportHeader and ticketExportRow are the columns of the ticket
+// exports, CSV and XLSX alike.
+var ticketExportHeader = []string{"ref", "type", "title", "status", "priority", "impact", "urgency", "organisation", "requester", "assignee", "provider",
+	"category", "service", "component", "created_at", "updated_at", "response_due", "response_met_at", "response_breached",
+	"resolution_due", "resolution_breached", "resolved_at", "closed_at"}
+
+func ticketExportRow(t *itsm.Ticket) []any {
+	at := func(p *time.Time) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	return []any{t.Ref, string(t.Type), t.Title, string(t.Status), t.Priority, string(t.Impact), string(t.Urgency),
+		t.OrgName, t.Requester, t.Assignee, t.Provider, t.Category, t.Service, t.Component, t.CreatedAt, t.UpdatedAt,
+		at(t.ResponseDue), at(t.ResponseMetAt), t.ResponseBreached, at(t.ResolutionDue), t.ResolutionBreached, at(t.ResolvedAt), at(t.ClosedAt)}
+}
+
+// ticketXLSX exports the tickets matching the list's filters as an Excel
+// workbook, up to itsm.TicketTotalCap of them (the page says so).
+func (s *Server) ticketXLSX(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := itsm.ActorFromContext(ctx)
+	sc, err := s.ticketScopeOf(r, a)
+	if err != nil {
+		return err
+	}
+	q := newListQuery(r.URL.Query())
+	f := ticketFilter(q, a, sc, s.now())
+	if err := q.err(); err != nil {
+		return err
+	}
+	var rows [][]any
+	f.Limit = 500
+	for len(rows) < itsm.TicketTotalCap {
+		tickets, _, err := s.svc.Tickets.FindTickets(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, t := range tickets {
+			if len(rows) < itsm.TicketTotalCap {
+				rows = append(rows, ticketExportRow(t))
+			}
+		}
+		if len(tickets) < f.Limit {
+			break
+		}
+		f.Offset += len(tickets)
+	}
+	var buf bytes.Buffer
+	if err := report.WriteXLSX(&buf, "Tickets", ticketExportHeader, rows); err != nil {
+		return fmt.Errorf("write the tickets as XLSX: %w", err)
+	}
+	httpx.ServeDownload(w, r, "tickets.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "", buf.Bytes())
 	return nil
 }
 

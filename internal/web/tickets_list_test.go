@@ -187,6 +187,15 @@ func TestTicketCSV(t *testing.T) {
 			t.Errorf("export times: created %q, response due %q", col("created_at"), col("response_due"))
 		}
 		mustStatus(t, c.Get("/tickets.csv?sort=sideways"), http.StatusBadRequest, "export with a bad sort")
+		// The same rows as an Excel workbook; a formula stays text.
+		if !strings.Contains(list.Body, `href="/tickets.xlsx?type=incident"`) {
+			t.Fatal("the list does not link to its workbook with its filters")
+		}
+		xrows := mustXLSX(t, c.Get("/tickets.xlsx?type=incident"))
+		if len(xrows) != 2 || xrows[1][0] != a.Ref || xrows[1][2] != `=HYPERLINK("http://evil")` || xrows[1][7] != "Alpha Council" {
+			t.Errorf("workbook rows: %v", xrows)
+		}
+		mustStatus(t, c.Get("/tickets.xlsx?sort=sideways"), http.StatusBadRequest, "workbook with a bad sort")
 	})
 }
 
