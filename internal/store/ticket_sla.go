@@ -106,7 +106,13 @@ func (tx *Tx) recomputeSLALive(ticketID int64) error {
 				return err
 			}
 		}
-		if err := tx.notifySLA(t, clock.name, "breach", clock.c.Due); err != nil {
+		// The breach is the SLA monitor's finding, not the act of the
+		// person whose late reply stopped the clock.
+		person := tx.actor
+		tx.actor = itsm.SystemActor("SLA monitor")
+		err = tx.notifySLA(t, clock.name, "breach", clock.c.Due)
+		tx.actor = person
+		if err != nil {
 			return err
 		}
 	}

@@ -208,7 +208,7 @@ func TestSLABreachOfALateResponseFiresOnce(t *testing.T) {
 			t.Fatalf("%d response breach alerts after a late reply, want 1", n)
 		}
 		entries, _, err := db.FindAuditEntries(storetest.As(f.Admin), itsm.AuditFilter{Action: &breach, Limit: 10})
-		if err != nil || len(entries) != 1 {
+		if err != nil || len(entries) != 1 || entries[0].ActorName != "SLA monitor" {
 			t.Fatalf("sla_breach audit entries: %d, %v", len(entries), err)
 		}
 		// Neither the job nor another reply fires it again.
