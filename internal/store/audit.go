@@ -183,6 +183,9 @@ func (db *DB) RecordAccessRefused(ctx context.Context, objectType, objectID, rea
 
 const auditColumns = `id, at, actor_id, actor_name, org_id, action, object_type, object_id, diff, ip, request_id, content_hash, prev_hash, hash, tombstoned`
 
+// scanAuditRow scans an entry with no extra columns.
+func scanAuditRow(row scanner) (*itsm.AuditEntry, error) { return scanAudit(row) }
+
 func scanAudit(rows interface{ Scan(...any) error }, extra ...any) (*itsm.AuditEntry, error) {
 	var e itsm.AuditEntry
 	var at int64
@@ -314,7 +317,7 @@ func (db *DB) VerifyAuditChain(ctx context.Context, progress func(done, total in
 	var lastID int64
 	lastHash := ""
 	var done int64
-	var tombstoned []int64
+	tombstoned := map[int64]string{} // erased entry → digest of its content now
 	erasures := map[int64]erasureRecord{}
 	for rows.Next() {
 		e, err := scanAudit(rows)
@@ -322,7 +325,7 @@ func (db *DB) VerifyAuditChain(ctx context.Context, progress func(done, total in
 			return nil, fmt.Errorf("verify audit chain: %w", err)
 		}
 		if e.Tombstoned {
-			tombstoned = append(tombstoned, e.ID)
+			tombstoned[e.ID] = contentHash(e)
 		}
 		if e.Action == itsm.AuditPersonErased {
 			var r erasureRecord
@@ -378,31 +381,39 @@ func (db *DB) VerifyAuditChain(ctx context.Context, progress func(done, total in
 }
 
 // verifyErasures checks that every tombstoned entry was tombstoned by an
-// erasure: listed in audit_erasures under a person_erased entry whose
-// recorded count and digest match the entries listed under it, each older
-// than the erasure. A tombstone flag set by hand, or an entry added to an
-// erasure's list afterwards, does not pass. lastID is the last entry the
-// walk read; erasures after it (committed since) are not judged.
-func (db *DB) verifyErasures(ctx context.Context, tombstoned []int64, erasures map[int64]erasureRecord, lastID int64, add func(int64, string, ...any)) error {
-	rows, err := db.read.QueryContext(ctx, `SELECT entry_id, erasure_id FROM audit_erasures ORDER BY erasure_id, entry_id`)
+// erasure and not changed since: listed in audit_erasures under a
+// person_erased entry whose recorded count and digest match the (entry,
+// content digest) pairs listed under it, each entry older than the erasure,
+// and its content now matching the digest the latest such erasure recorded.
+// A tombstone flag set by hand, an entry added to an erasure's list
+// afterwards and a change to an erased entry do not pass. lastID is the
+// last entry the walk read; erasures after it (committed since) are not
+// judged.
+func (db *DB) verifyErasures(ctx context.Context, tombstoned map[int64]string, erasures map[int64]erasureRecord, lastID int64, add func(int64, string, ...any)) error {
+	rows, err := db.read.QueryContext(ctx, `SELECT entry_id, erasure_id, content_hash FROM audit_erasures ORDER BY erasure_id, entry_id`)
 	if err != nil {
 		return fmt.Errorf("verify audit chain: read erasures: %w", err)
 	}
 	defer rows.Close()
-	listed := map[int64]int64{}
-	groups := map[int64][]int64{}
+	groups := map[int64][]tombstone{}
 	for rows.Next() {
-		var entry, erasure int64
-		if err := rows.Scan(&entry, &erasure); err != nil {
+		var t tombstone
+		var erasure int64
+		if err := rows.Scan(&t.id, &erasure, &t.hash); err != nil {
 			return fmt.Errorf("verify audit chain: read erasures: %w", err)
 		}
-		listed[entry] = erasure
-		groups[erasure] = append(groups[erasure], entry)
+		groups[erasure] = append(groups[erasure], t)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("verify audit chain: read erasures: %w", err)
 	}
-	valid := map[int64]bool{}
+	// latest is, for each erased entry, the digest the last valid erasure
+	// listing it recorded.
+	type record struct {
+		erasure int64
+		hash    string
+	}
+	latest := map[int64]record{}
 	for erasure, entries := range groups {
 		if erasure > lastID {
 			continue
@@ -410,16 +421,24 @@ func (db *DB) verifyErasures(ctx context.Context, tombstoned []int64, erasures m
 		r, ok := erasures[erasure]
 		good := ok && r.Entries == len(entries) && r.Digest == erasureDigest(entries)
 		for _, e := range entries {
-			good = good && e < erasure
+			good = good && e.id < erasure
 		}
-		valid[erasure] = good
 		if !good {
-			add(erasure, "entry %d does not record the erasure of the entries listed under it", erasure)
+			add(erasure, "entry %d records an erasure whose list of erased entries was changed afterwards", erasure)
+			continue
+		}
+		for _, e := range entries {
+			if l, ok := latest[e.id]; !ok || erasure > l.erasure {
+				latest[e.id] = record{erasure, e.hash}
+			}
 		}
 	}
-	for _, id := range tombstoned {
-		if erasure, ok := listed[id]; !ok || !valid[erasure] {
+	for id, now := range tombstoned {
+		switch l, ok := latest[id]; {
+		case !ok:
 			add(id, "entry %d is marked erased but no erasure records it", id)
+		case l.hash != now:
+			add(id, "entry %d was altered after its erasure by entry %d", id, l.erasure)
 		}
 	}
 	return nil

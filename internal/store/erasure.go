@@ -153,9 +153,16 @@ func (tx *Tx) erasePerson(u *itsm.User, reason string) (*itsm.ErasureSummary, er
 			return nil, err
 		}
 	}
-	for _, c := range erasedNameOnlyColumns {
-		if err := exec("service_records", renamed, `UPDATE `+c.table+` SET `+c.name+` = ? WHERE `+c.name+` = ?`, itsm.ErasedName, name); err != nil {
-			return nil, err
+	// A name alone identifies the person only if no other account has it.
+	var namesakes int
+	if err := tx.queryRow(`SELECT COUNT(*) FROM users WHERE id <> ? AND LOWER(name) = ?`, id, strings.ToLower(name)).Scan(&namesakes); err != nil {
+		return nil, fmt.Errorf("look for namesakes: %w", err)
+	}
+	if namesakes == 0 {
+		for _, c := range erasedNameOnlyColumns {
+			if err := exec("service_records", renamed, `UPDATE `+c.table+` SET `+c.name+` = ? WHERE `+c.name+` = ?`, itsm.ErasedName, name); err != nil {
+				return nil, err
+			}
 		}
 	}
 	placeholder := fmt.Sprintf("erased-%d@%s", id, itsm.ErasedEmailDomain)
@@ -163,7 +170,7 @@ func (tx *Tx) erasePerson(u *itsm.User, reason string) (*itsm.ErasureSummary, er
 		itsm.ErasedName, placeholder, string(itsm.UserDisabled), ts(tx.now), ts(tx.now), id); err != nil {
 		return nil, err
 	}
-	ids, err := tx.tombstoneAuditOf(id, email, name)
+	ids, err := tx.tombstoneAuditOf(id, email, name, namesakes > 0)
 	if err != nil {
 		return nil, err
 	}
@@ -184,43 +191,62 @@ func (tx *Tx) erasePerson(u *itsm.User, reason string) (*itsm.ErasureSummary, er
 	const batch = 400
 	for i := 0; i < len(ids); i += batch {
 		chunk := ids[i:min(i+batch, len(ids))]
-		args := make([]any, 0, 2*len(chunk))
+		args := make([]any, 0, 3*len(chunk))
 		for _, e := range chunk {
-			args = append(args, e, entryID)
+			args = append(args, e.id, entryID, e.hash)
 		}
-		if _, err := tx.exec(`INSERT INTO audit_erasures (entry_id, erasure_id) VALUES `+placeholders(len(chunk), 2), args...); err != nil {
+		if _, err := tx.exec(`INSERT INTO audit_erasures (entry_id, erasure_id, content_hash) VALUES `+placeholders(len(chunk), 3), args...); err != nil {
 			return nil, fmt.Errorf("record erased entries: %w", err)
 		}
 	}
 	return &itsm.ErasureSummary{UserID: id, At: tx.now, AuditEntryID: entryID, EntriesDigest: digest, Counts: counts}, nil
 }
 
+// tombstone is one audit entry an erasure tombstoned, with the digest of
+// its content as the erasure left it.
+type tombstone struct {
+	id   int64
+	hash string
+}
+
 // tombstoneAuditOf replaces the content of every audit entry the person
 // made, every entry about their account, and every entry whose actor name,
-// object, diff or address mentions their address or full name, and returns
-// the IDs of the entries it newly tombstoned, ascending. The content hash,
-// previous hash and hash stay, so the chain still verifies. An entry
-// already tombstoned by an earlier erasure is scrubbed again (it may name
-// this person too) but stays listed under that erasure. A person_erased
-// entry keeps its diff, which names nobody and holds the digest that
-// verification checks. The scan is a case-insensitive LIKE: the address
-// anywhere, the full name as a whole value of the diff.
-func (tx *Tx) tombstoneAuditOf(id int64, email, name string) ([]int64, error) {
+// object, diff or address holds their address, or their full name as a
+// whole value of the diff, and returns those entries with the digests of
+// their new content, by ID. The content hash, previous hash and hash stay,
+// so the chain still verifies. An entry an earlier erasure tombstoned is
+// scrubbed again (it may name this person too) and listed again. A
+// person_erased entry keeps its diff, which names nobody and holds the
+// digest that verification checks.
+//
+// A name says who someone is only if nobody else has it: when another
+// account has the same name (nameShared), only the person's ID and address
+// are looked for, so a namesake's entries are left alone.
+func (tx *Tx) tombstoneAuditOf(id int64, email, name string, nameShared bool) ([]tombstone, error) {
 	idText := strconv.FormatInt(id, 10)
-	lname := strings.ToLower(name)
-	cond := `actor_id = ? OR (object_type = 'user' AND (object_id = ? OR LOWER(object_id) = ?)) OR LOWER(actor_name) IN (?, ?)
-		OR LOWER(diff) LIKE ? ESCAPE '\' OR LOWER(diff) LIKE ? ESCAPE '\' OR LOWER(ip) LIKE ? ESCAPE '\' OR LOWER(object_id) = ?`
-	// The name is looked for as a whole JSON string value in the diff
-	// ("to":"Ann Lee"), written as encoding/json writes it, so that a short
-	// name inside a longer word or sentence does not tombstone unrelated
-	// entries; free text naming the person is left, as it is elsewhere.
-	quoted, err := json.Marshal(name)
-	if err != nil {
-		return nil, err
+	cond := `actor_id = ? OR (object_type = 'user' AND (object_id = ? OR LOWER(object_id) = ?)) OR LOWER(actor_name) = ?
+		OR LOWER(diff) LIKE ? ESCAPE '\' OR LOWER(ip) LIKE ? ESCAPE '\' OR LOWER(object_id) = ?`
+	args := []any{id, idText, email, email, likePattern(email), likePattern(email), email}
+	mine := `actor_id = ? OR LOWER(actor_name) = ?`
+	mineArgs := []any{id, email}
+	if !nameShared {
+		// The name is looked for as a whole JSON string value in the diff
+		// ("to":"Ann Lee"), written as encoding/json writes it, so that a
+		// short name inside a longer word or sentence does not tombstone
+		// unrelated entries; free text naming the person is left, as it is
+		// elsewhere.
+		quoted, err := json.Marshal(name)
+		if err != nil {
+			return nil, err
+		}
+		lname := strings.ToLower(name)
+		cond += ` OR LOWER(actor_name) = ? OR LOWER(diff) LIKE ? ESCAPE '\'`
+		args = append(args, lname, likePattern(string(quoted)))
+		mine += ` OR LOWER(actor_name) = ?`
+		mineArgs = append(mineArgs, lname)
 	}
-	args := []any{id, idText, email, lname, email, likePattern(email), likePattern(string(quoted)), likePattern(email), email}
 	var ids []int64
-	rows, err := tx.query(`SELECT id FROM audit_log WHERE tombstoned = ? AND (`+cond+`) ORDER BY id`, append([]any{false}, args...)...)
+	rows, err := tx.query(`SELECT id FROM audit_log WHERE `+cond+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find audit entries to erase: %w", err)
 	}
@@ -237,26 +263,44 @@ func (tx *Tx) tombstoneAuditOf(id int64, email, name string) ([]int64, error) {
 		return nil, err
 	}
 	update := `UPDATE audit_log SET
-		actor_name = CASE WHEN actor_id = ? OR LOWER(actor_name) IN (?, ?) THEN ? ELSE actor_name END,
+		actor_name = CASE WHEN ` + mine + ` THEN ? ELSE actor_name END,
 		object_id = CASE WHEN LOWER(object_id) = ? THEN ? ELSE object_id END,
 		diff = CASE WHEN action = ? THEN diff ELSE ? END,
 		ip = '', tombstoned = ?
 		WHERE ` + cond
-	uargs := append([]any{id, lname, email, itsm.ErasedName, email, "erased", itsm.AuditPersonErased, erasedDiff, true}, args...)
+	uargs := append(append(mineArgs, itsm.ErasedName, email, "erased", itsm.AuditPersonErased, erasedDiff, true), args...)
 	if _, err := tx.exec(update, uargs...); err != nil {
 		return nil, fmt.Errorf("tombstone audit entries: %w", err)
 	}
-	return ids, nil
+	// The digests of the entries as they are now.
+	out := make([]tombstone, 0, len(ids))
+	const chunk = 500
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		in := make([]any, len(part))
+		for i, v := range part {
+			in[i] = v
+		}
+		entries, err := queryAll(tx, scanAuditRow, `SELECT `+auditColumns+` FROM audit_log WHERE id IN (`+placeholders(len(part), 1)+`) ORDER BY id`, in...)
+		if err != nil {
+			return nil, fmt.Errorf("read tombstoned audit entries: %w", err)
+		}
+		for _, e := range entries {
+			out = append(out, tombstone{e.ID, contentHash(e)})
+		}
+	}
+	return out, nil
 }
 
-// erasureDigest is the SHA-256 of the entry IDs, ascending, joined by
-// commas: what a person_erased entry records of the entries it tombstoned.
-func erasureDigest(ids []int64) string {
-	s := append([]int64(nil), ids...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+// erasureDigest is the SHA-256 of the tombstoned entries, ascending by ID,
+// each written "id:digest" and joined by commas: what a person_erased entry
+// records of the entries it tombstoned and of what it left in them.
+func erasureDigest(ts []tombstone) string {
+	s := append([]tombstone(nil), ts...)
+	sort.Slice(s, func(i, j int) bool { return s[i].id < s[j].id })
 	parts := make([]string, len(s))
-	for i, v := range s {
-		parts[i] = strconv.FormatInt(v, 10)
+	for i, t := range s {
+		parts[i] = strconv.FormatInt(t.id, 10) + ":" + t.hash
 	}
 	sum := sha256.Sum256([]byte(strings.Join(parts, ",")))
 	return hex.EncodeToString(sum[:])

@@ -267,8 +267,9 @@ func TestErasePerson(t *testing.T) {
 		if err != nil || len(problems) != 1 || problems[0].EntryID != victim || !strings.Contains(problems[0].Problem, "is marked erased but no erasure records it") {
 			t.Fatalf("hand-made tombstone: %+v %v", problems, err)
 		}
-		// So is listing it under the real erasure afterwards.
-		if _, err := db.SQL().Exec(fmt.Sprintf(`INSERT INTO audit_erasures (entry_id, erasure_id) VALUES (%d, %d)`, victim, sum.AuditEntryID)); err != nil {
+		// So is listing it under the real erasure afterwards: the erasure
+		// is named, not each entry it erased.
+		if _, err := db.SQL().Exec(fmt.Sprintf(`INSERT INTO audit_erasures (entry_id, erasure_id, content_hash) VALUES (%d, %d, 'x')`, victim, sum.AuditEntryID)); err != nil {
 			t.Fatal(err)
 		}
 		problems, _ = db.VerifyAuditChain(ctx, nil)
@@ -276,8 +277,74 @@ func TestErasePerson(t *testing.T) {
 		for _, p := range problems {
 			found = append(found, p.Problem)
 		}
-		if len(problems) < 2 || !strings.Contains(strings.Join(found, "\n"), fmt.Sprintf("entry %d does not record the erasure", sum.AuditEntryID)) {
+		if !strings.Contains(strings.Join(found, "\n"), fmt.Sprintf("entry %d records an erasure whose list of erased entries was changed afterwards", sum.AuditEntryID)) {
 			t.Fatalf("entry added to an erasure: %v", found)
+		}
+		// Undo both, and the chain verifies again.
+		if _, err := db.SQL().Exec(fmt.Sprintf(`DELETE FROM audit_erasures WHERE entry_id = %d`, victim)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SQL().Exec(fmt.Sprintf(`UPDATE audit_log SET tombstoned = FALSE, diff = '{}' WHERE id = %d`, victim)); err != nil {
+			t.Fatal(err)
+		}
+		// A change to an erased entry's remaining content is caught too.
+		var erased int64
+		if err := db.SQL().QueryRow(`SELECT MIN(entry_id) FROM audit_erasures`).Scan(&erased); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SQL().Exec(fmt.Sprintf(`UPDATE audit_log SET action = 'delete', object_id = '99' WHERE id = %d`, erased)); err != nil {
+			t.Fatal(err)
+		}
+		problems, _ = db.VerifyAuditChain(ctx, nil)
+		found = found[:0]
+		for _, p := range problems {
+			found = append(found, fmt.Sprintf("%d: %s", p.EntryID, p.Problem))
+		}
+		if !strings.Contains(strings.Join(found, "\n"), fmt.Sprintf("%d: entry %d was altered after its erasure by entry %d", erased, erased, sum.AuditEntryID)) {
+			t.Fatalf("erased entry altered: %v", found)
+		}
+	})
+}
+
+// Erasing someone whose name another account shares looks for them by ID
+// and address only: the namesake's records and audit entries stay.
+func TestEraseLeavesNamesakesAlone(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := storetest.MustSeed(t, db)
+		mgr := storetest.As(f.Manager)
+		namesake := f.CustomerUserB
+		twin := &itsm.User{OrgID: f.CustomerA.ID, Email: "twin@alpha.test", Name: namesake.Name, Role: itsm.RoleCustomerUser}
+		if err := db.CreateUser(mgr, twin, "a long enough password 1"); err != nil {
+			t.Fatal(err)
+		}
+		// The namesake acts, and is named in a diff.
+		if _, err := db.CreateTicket(storetest.As(namesake), itsm.NewTicket{Title: "Invoices late", Description: "Since Monday"}); err != nil {
+			t.Fatal(err)
+		}
+		count := func(q string) int {
+			t.Helper()
+			var n int
+			if err := db.SQL().QueryRow(q).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		theirs := fmt.Sprintf(`SELECT COUNT(*) FROM audit_log WHERE actor_id = %d AND tombstoned = FALSE`, namesake.ID)
+		before := count(theirs)
+		if before == 0 {
+			t.Fatal("the namesake has no audit entries to protect")
+		}
+		if _, err := db.ErasePerson(mgr, twin.ID, "Subject request 2026/20"); err != nil {
+			t.Fatal(err)
+		}
+		if after := count(theirs); after != before {
+			t.Errorf("the namesake's intact audit entries went from %d to %d", before, after)
+		}
+		if n := count(fmt.Sprintf(`SELECT COUNT(*) FROM tickets WHERE requester_id = %d AND requester_name = '%s'`, namesake.ID, namesake.Name)); n != 1 {
+			t.Errorf("the namesake's ticket no longer names them (%d)", n)
+		}
+		if problems, err := db.VerifyAuditChain(storetest.System(), nil); err != nil || len(problems) != 0 {
+			t.Fatalf("chain after erasure: %v %v", problems, err)
 		}
 	})
 }

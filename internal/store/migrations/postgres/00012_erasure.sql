@@ -2,14 +2,19 @@
 -- Erasure of a person's personal data (UK GDPR). users.erased_at marks an
 -- account whose personal data was erased, so it is not erased twice or
 -- changed afterwards. audit_erasures lists every audit entry an erasure
--- tombstoned, under the person_erased entry that records the erasure; that
--- entry's diff holds a SHA-256 of the sorted entry IDs, so a tombstone set
--- by hand, or added to an erasure afterwards, is reported by verification.
+-- tombstoned, with the digest of the entry's content as the erasure left
+-- it, under the person_erased entry that records the erasure; that entry's
+-- diff holds a SHA-256 of the sorted (entry, digest) pairs. So a tombstone
+-- set by hand, an entry added to an erasure afterwards, and a change to an
+-- erased entry are all reported by verification. An entry a later erasure
+-- scrubs again is listed again, under that erasure.
 ALTER TABLE users ADD COLUMN erased_at BIGINT;
 
 CREATE TABLE audit_erasures (
-    entry_id   BIGINT PRIMARY KEY,
-    erasure_id BIGINT NOT NULL
+    entry_id     BIGINT NOT NULL,
+    erasure_id   BIGINT NOT NULL,
+    content_hash TEXT NOT NULL,
+    PRIMARY KEY (entry_id, erasure_id)
 );
 CREATE INDEX audit_erasures_erasure ON audit_erasures (erasure_id);
 
