@@ -147,6 +147,11 @@ func (tx *Tx) erasePerson(u *itsm.User, reason string) (*itsm.ErasureSummary, er
 		}
 	}
 	add("integration_contacts", "Integration contacts removed", removed)
+	scrubbed, err := tx.scrubIntegrationHistory(email)
+	if err != nil {
+		return nil, err
+	}
+	add("integration_history", "Integration history entries no longer naming them", scrubbed)
 	const renamed = "Service records now showing “" + itsm.ErasedName + "”"
 	for _, c := range erasedNameColumns {
 		if err := exec("service_records", renamed, `UPDATE `+c.table+` SET `+c.name+` = ? WHERE `+c.id+` = ?`, itsm.ErasedName, id); err != nil {
@@ -200,6 +205,45 @@ func (tx *Tx) erasePerson(u *itsm.User, reason string) (*itsm.ErasureSummary, er
 		}
 	}
 	return &itsm.ErasureSummary{UserID: id, At: tx.now, AuditEntryID: entryID, EntriesDigest: digest, Counts: counts}, nil
+}
+
+// scrubIntegrationHistory takes the person's contact out of the old and
+// new values of the integration register's history of contacts, as
+// itsm.FormatContacts wrote them; a value that does not read back is
+// replaced whole. It returns how many history entries changed.
+func (tx *Tx) scrubIntegrationHistory(email string) (int, error) {
+	type change struct {
+		id       int64
+		old, new string
+	}
+	rows, err := queryAll(tx, func(r scanner) (change, error) {
+		var c change
+		err := r.Scan(&c.id, &c.old, &c.new)
+		return c, err
+	}, `SELECT id, old_value, new_value FROM integration_history WHERE field = 'contacts' AND (LOWER(old_value) LIKE ? ESCAPE '\' OR LOWER(new_value) LIKE ? ESCAPE '\')`,
+		likePattern(email), likePattern(email))
+	if err != nil {
+		return 0, fmt.Errorf("read integration history: %w", err)
+	}
+	without := func(v string) string {
+		cs, err := itsm.ParseContacts(v)
+		if err != nil {
+			return "(erased)"
+		}
+		kept := cs[:0]
+		for _, c := range cs {
+			if itsm.NormaliseEmail(c.Email) != email {
+				kept = append(kept, c)
+			}
+		}
+		return itsm.FormatContacts(kept)
+	}
+	for _, c := range rows {
+		if _, err := tx.exec(`UPDATE integration_history SET old_value = ?, new_value = ? WHERE id = ?`, without(c.old), without(c.new), c.id); err != nil {
+			return 0, fmt.Errorf("scrub integration history %d: %w", c.id, err)
+		}
+	}
+	return len(rows), nil
 }
 
 // tombstone is one audit entry an erasure tombstoned, with the digest of

@@ -348,3 +348,34 @@ func TestEraseLeavesNamesakesAlone(t *testing.T) {
 		}
 	})
 }
+
+// The integration register's history of contacts stops naming the person;
+// the other contacts in it stay.
+func TestEraseScrubsIntegrationHistory(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		f := storetest.MustSeed(t, db)
+		u := f.CustomerUserA
+		g := mustIntegration(t, db, f.CustomerA, "Invoices to Oracle Fusion")
+		contacts := append(g.Contacts, itsm.IntegrationContact{Name: u.Name, Email: u.Email, Role: "Accounts payable"})
+		g, err := db.UpdateIntegration(storetest.As(f.Agent), g.ID, itsm.IntegrationUpdate{Contacts: &contacts, Version: g.Version})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ErasePerson(storetest.As(f.Manager), u.ID, "Subject request 2026/21"); err != nil {
+			t.Fatal(err)
+		}
+		var n, ann int
+		if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM integration_history WHERE LOWER(old_value || new_value) LIKE '%user@alpha.test%'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM integration_history WHERE field = 'contacts' AND new_value LIKE '%ann@example.org%'`).Scan(&ann); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 || ann == 0 {
+			t.Errorf("after erasure the history names the person %d times, and Ann %d times", n, ann)
+		}
+		if problems, err := db.VerifyAuditChain(storetest.System(), nil); err != nil || len(problems) != 0 {
+			t.Fatalf("chain after erasure: %v %v", problems, err)
+		}
+	})
+}
