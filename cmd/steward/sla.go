@@ -128,7 +128,11 @@ func compareGovUK(e env, file, set string, year int, computed []sla.Holiday) err
 		return fmt.Errorf("--govuk: %s is larger than 1 MiB; gov.uk's bank-holidays.json is about 20 KB", file)
 	}
 	all, err := sla.GovUKDivisionHolidays(data, set)
-	if err != nil {
+	var ve *sla.ValidationError
+	switch {
+	case errors.As(err, &ve) && ve.Field == "feed":
+		return fmt.Errorf("--govuk: %s %s", file, ve.Message)
+	case err != nil:
 		return fmt.Errorf("--govuk: %s: %w", file, err)
 	}
 	published := map[string]string{}

@@ -3,6 +3,7 @@ package sla
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -32,7 +33,7 @@ type govUKFeed map[string]struct {
 func ParseGovUKBankHolidays(r io.Reader) (map[string][]Holiday, error) {
 	var feed govUKFeed
 	if err := json.NewDecoder(r).Decode(&feed); err != nil {
-		return nil, fmt.Errorf("read gov.uk bank holidays: %w", err)
+		return nil, fmt.Errorf("read gov.uk bank holidays: %s", feedError(err))
 	}
 	out := make(map[string][]Holiday, len(feed))
 	for division, d := range feed {
@@ -59,6 +60,51 @@ func ParseGovUKBankHolidays(r io.Reader) (map[string][]Holiday, error) {
 		out[division] = hs
 	}
 	return out, nil
+}
+
+// feedError says what is wrong with the feed's JSON in words, not in Go's
+// type names: "scotland.events should be a list, not a string".
+func feedError(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		want := map[string]string{"slice": "a list", "struct": "an object", "map": "an object", "string": "text", "bool": "true or false"}[te.Type.Kind().String()]
+		if want == "" {
+			want = "a " + te.Type.Kind().String()
+		}
+		where := te.Field
+		switch {
+		case where != "":
+			where = "each division's " + where
+		case te.Type.Kind().String() == "struct":
+			where = "each division"
+		default:
+			where = "the file"
+		}
+		return fmt.Sprintf("%s should be %s, not %s", where, want, valueKind(te.Value))
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("it is not valid JSON (at byte %d)", se.Offset)
+	}
+	return err.Error()
+}
+
+// valueKind names a JSON value kind as encoding/json's type errors report
+// it.
+func valueKind(v string) string {
+	switch v {
+	case "string":
+		return "text"
+	case "number":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "array":
+		return "a list"
+	case "object":
+		return "an object"
+	}
+	return v
 }
 
 // GovUKDivisions are the divisions of gov.uk's bank-holidays.json, as the

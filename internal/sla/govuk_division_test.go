@@ -57,3 +57,17 @@ func TestMaxTarget(t *testing.T) {
 		t.Fatalf("ValidateLimits: %v", err)
 	}
 }
+
+// A feed of the wrong shape is described in words, not Go's type names.
+func TestGovUKFeedShapeMessages(t *testing.T) {
+	for feed, want := range map[string]string{
+		`{"scotland":{"division":"scotland","events":"x"}}`:          "each division's events should be a list, not text",
+		`{"scotland":{"division":"scotland","events":[{"date":1}]}}`: "each division's events.date should be text, not a number",
+		`{"scotland":[]}`: "each division should be an object, not a list",
+	} {
+		_, err := GovUKDivisionHolidays([]byte(feed), "scotland")
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "Go struct") {
+			t.Errorf("%s: %v, want it to say %q", feed, err, want)
+		}
+	}
+}
