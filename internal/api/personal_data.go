@@ -51,7 +51,7 @@ func (a *API) erasePerson(w http.ResponseWriter, r *http.Request) error {
 		return itsm.Errorf(itsm.ECONFLICT, "This person's personal data has already been erased.")
 	}
 	e := itsm.Erasure{Reason: in.Reason, ConfirmEmail: in.ConfirmEmail}
-	if err := e.CheckConfirmation(u); err != nil {
+	if err := e.Check(u); err != nil {
 		return err
 	}
 	sum, err := a.svc.Users.ErasePerson(r.Context(), id, e.Reason)

@@ -44,6 +44,11 @@ func TestPersonalDataAPI(t *testing.T) {
 			MustError(t, http.StatusBadRequest, itsm.EINVALID); d.Fields["reason"] == "" {
 			t.Errorf("empty reason: %+v", d)
 		}
+		// Every mistake at once.
+		if d := e.send(t, fx.Manager, http.MethodPost, erase, map[string]any{}).
+			MustError(t, http.StatusBadRequest, itsm.EINVALID); d.Fields["reason"] == "" || d.Fields["confirm_email"] == "" {
+			t.Errorf("empty body: %+v", d)
+		}
 		e.MustDo(t, request{method: http.MethodPost, path: erase, token: e.token(fx.Manager), body: `{}`, header: http.Header{"Content-Type": {"text/plain"}}}).
 			MustError(t, http.StatusUnsupportedMediaType, codeUnsupportedMediaType)
 		e.MustDo(t, request{method: http.MethodPost, path: erase, token: e.token(fx.Manager), body: `{"reason":"` + strings.Repeat("a", maxBody) + `"}`}).

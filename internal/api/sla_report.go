@@ -58,6 +58,16 @@ func (a *API) getSLAReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Instants in the API are UTC; a month starts at midnight UK time.
+	rep.AsAt = rep.AsAt.UTC()
+	for i := range rep.Months {
+		rep.Months[i] = rep.Months[i].UTC()
+	}
+	for i := range rep.Rows {
+		if !rep.Rows[i].Month.IsZero() {
+			rep.Rows[i].Month = rep.Rows[i].Month.UTC()
+		}
+	}
 	writeJSON(w, http.StatusOK, slaReportShape{From: month(f.From), To: month(itsm.AddMonths(f.To, -1)), SLAReport: rep})
 	return nil
 }

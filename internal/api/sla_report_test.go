@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/steward-itsm/steward/internal/itsm"
 	"github.com/steward-itsm/steward/internal/store"
@@ -36,6 +37,11 @@ func TestSLAReportAPI(t *testing.T) {
 		e.get(t, fx.Agent, "/api/v1/reports/sla").MustStatus(t, http.StatusOK).MustDecode(t, &rep)
 		if len(rep.Months) != 6 || len(rep.Rows) == 0 || rep.To != month(db.Now()) {
 			t.Fatalf("default report: from %s to %s, %d months, %d rows", rep.From, rep.To, len(rep.Months), len(rep.Rows))
+		}
+		for _, m := range rep.Months {
+			if m.Location() != time.UTC || !itsm.MonthStart(m).Equal(m) {
+				t.Errorf("month %v is not a month's start in UTC", m)
+			}
 		}
 		overall := rep.Rows[len(rep.Rows)-1]
 		if overall.Level != itsm.SLAOverallRow || overall.Responses != 1 || overall.ResponsesMet != 1 {

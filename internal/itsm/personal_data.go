@@ -181,6 +181,18 @@ func (e *Erasure) Validate(u *User) error {
 	return v.Err()
 }
 
+// Check is Validate and CheckConfirmation together, so that every mistake
+// is reported at once.
+func (e *Erasure) Check(u *User) error {
+	var v Validation
+	for _, err := range []error{e.Validate(u), e.CheckConfirmation(u)} {
+		for field, msg := range ErrorFields(err) {
+			v.Add(field, msg)
+		}
+	}
+	return v.Err()
+}
+
 // CheckConfirmation checks that the address typed to confirm an erasure is
 // the person's own.
 func (e *Erasure) CheckConfirmation(u *User) error {

@@ -111,7 +111,7 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	e := itsm.Erasure{Reason: r.PostFormValue("reason"), ConfirmEmail: strings.TrimSpace(r.PostFormValue("confirm_email"))}
-	err = mergeErrors(e.Validate(u), e.CheckConfirmation(u))
+	err = e.Check(u)
 	var sum *itsm.ErasureSummary
 	if err == nil {
 		sum, err = s.svc.Users.ErasePerson(r.Context(), u.ID, e.Reason)
