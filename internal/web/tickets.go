@@ -366,14 +366,8 @@ func (s *Server) ticketList(w http.ResponseWriter, r *http.Request) error {
 // RFC 3339 UTC.
 func (s *Server) ticketCSV(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	a := itsm.ActorFromContext(ctx)
-	sc, err := s.ticketScopeOf(r, a)
+	f, err := s.ticketExportFilter(r)
 	if err != nil {
-		return err
-	}
-	q := newListQuery(r.URL.Query())
-	f := ticketFilter(q, a, sc, s.now())
-	if err := q.err(); err != nil {
 		return err
 	}
 	f.Limit = 500
@@ -389,6 +383,18 @@ func (s *Server) ticketCSV(w http.ResponseWriter, r *http.Request) error {
 		return page, err
 	}, func(t *itsm.Ticket) []string { return csvCells(ticketExportRow(t)) })
 	return nil
+}
+
+// ticketExportFilter reads the list's filters for an export.
+func (s *Server) ticketExportFilter(r *http.Request) (itsm.TicketFilter, error) {
+	a := itsm.ActorFromContext(r.Context())
+	sc, err := s.ticketScopeOf(r, a)
+	if err != nil {
+		return itsm.TicketFilter{}, err
+	}
+	q := newListQuery(r.URL.Query())
+	f := ticketFilter(q, a, sc, s.now())
+	return f, q.err()
 }
 
 // ticketExportHeader and ticketExportRow are the columns of the ticket
@@ -413,14 +419,8 @@ func ticketExportRow(t *itsm.Ticket) []any {
 // workbook, up to itsm.TicketTotalCap of them (the page says so).
 func (s *Server) ticketXLSX(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	a := itsm.ActorFromContext(ctx)
-	sc, err := s.ticketScopeOf(r, a)
+	f, err := s.ticketExportFilter(r)
 	if err != nil {
-		return err
-	}
-	q := newListQuery(r.URL.Query())
-	f := ticketFilter(q, a, sc, s.now())
-	if err := q.err(); err != nil {
 		return err
 	}
 	var rows [][]any
