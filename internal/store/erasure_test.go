@@ -357,8 +357,7 @@ func TestEraseScrubsIntegrationHistory(t *testing.T) {
 		u := f.CustomerUserA
 		g := mustIntegration(t, db, f.CustomerA, "Invoices to Oracle Fusion")
 		contacts := append(g.Contacts, itsm.IntegrationContact{Name: u.Name, Email: u.Email, Role: "Accounts payable"})
-		g, err := db.UpdateIntegration(storetest.As(f.Agent), g.ID, itsm.IntegrationUpdate{Contacts: &contacts, Version: g.Version})
-		if err != nil {
+		if _, err := db.UpdateIntegration(storetest.As(f.Agent), g.ID, itsm.IntegrationUpdate{Contacts: &contacts, Version: g.Version}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.ErasePerson(storetest.As(f.Manager), u.ID, "Subject request 2026/21"); err != nil {
