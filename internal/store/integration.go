@@ -166,16 +166,9 @@ func (db *DB) FindIntegrations(ctx context.Context, f itsm.IntegrationFilter) ([
 // UpdateIntegration changes an entry if the caller's version is current,
 // recording each changed field in its history.
 func (db *DB) UpdateIntegration(ctx context.Context, id int64, upd itsm.IntegrationUpdate) (*itsm.Integration, error) {
-	var out *itsm.Integration
-	err := db.update(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.updateIntegration(id, upd)
-		return err
+	return updateVisible(ctx, db, "integration", id, "update of an interface not visible to the caller", func(tx *Tx) (*itsm.Integration, error) {
+		return tx.updateIntegration(id, upd)
 	})
-	if itsm.ErrorCode(err) == itsm.ENOTFOUND {
-		_ = db.RecordAccessRefused(ctx, "integration", strconv.FormatInt(id, 10), "update of an interface not visible to the caller")
-	}
-	return out, err
 }
 
 func (tx *Tx) updateIntegration(id int64, upd itsm.IntegrationUpdate) (*itsm.Integration, error) {

@@ -150,16 +150,9 @@ func (db *DB) FindReviews(ctx context.Context, f itsm.ReviewFilter) ([]*itsm.Rev
 
 // UpdateReview changes a review if the caller's version is current.
 func (db *DB) UpdateReview(ctx context.Context, id int64, upd itsm.ReviewUpdate) (*itsm.Review, error) {
-	var out *itsm.Review
-	err := db.update(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.updateReview(id, upd)
-		return err
+	return updateVisible(ctx, db, "review", id, "update of a review not visible to the caller", func(tx *Tx) (*itsm.Review, error) {
+		return tx.updateReview(id, upd)
 	})
-	if itsm.ErrorCode(err) == itsm.ENOTFOUND {
-		_ = db.RecordAccessRefused(ctx, "review", strconv.FormatInt(id, 10), "update of a review not visible to the caller")
-	}
-	return out, err
 }
 
 func (tx *Tx) updateReview(id int64, upd itsm.ReviewUpdate) (*itsm.Review, error) {

@@ -429,6 +429,22 @@ func likePattern(s string) string {
 	return "%" + strings.ToLower(r.Replace(s)) + "%"
 }
 
+// updateVisible runs change in a write transaction; when the record is not
+// found (or not visible to the caller) the refusal is recorded as
+// access_refused, outside the rolled-back transaction.
+func updateVisible[T any](ctx context.Context, db *DB, object string, id int64, what string, change func(tx *Tx) (T, error)) (T, error) {
+	var out T
+	err := db.update(ctx, func(tx *Tx) error {
+		var err error
+		out, err = change(tx)
+		return err
+	})
+	if itsm.ErrorCode(err) == itsm.ENOTFOUND {
+		_ = db.RecordAccessRefused(ctx, object, strconv.FormatInt(id, 10), what)
+	}
+	return out, err
+}
+
 // scanner is a row that can be scanned: *sql.Row or *sql.Rows.
 type scanner interface{ Scan(...any) error }
 
